@@ -1,0 +1,27 @@
+import { detectJspi, type Platform } from '../../src/ports/index.ts';
+import { systemClock } from '../../src/ports/clock.ts';
+import { compilingWasmLoader } from '../../src/execution/loaders.ts';
+import { memoryStores } from '../../src/stores/memory.ts';
+import type { Stores } from '../../src/ports/platform.ts';
+
+export interface BrowserPlatformOptions {
+  /** Stores to use; in-memory when absent. */
+  stores?: Stores;
+}
+
+/** The browser host (a Service Worker): compiles at run time; no threads to terminate a guest. */
+export function createBrowserPlatform(options: BrowserPlatformOptions = {}): Platform {
+  return {
+    name: 'browser',
+    capabilities: {
+      dynamicCompile: true,
+      workerThreads: false,
+      jspi: detectJspi(),
+      persistentStorage: options.stores !== undefined,
+      wallClockInterrupt: false,
+    },
+    clock: systemClock,
+    wasm: compilingWasmLoader(),
+    stores: options.stores ?? memoryStores(),
+  };
+}

@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { KernelError, exitCodeOf } from '../../../src/errors.ts';
+import { registerServe } from './serve.ts';
+
+/** Every command module registers itself on the program; the order is the help's order. */
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe];
+
+export function buildProgram(): Command {
+  const program = new Command('forge')
+    .description('ForgeOne — run untrusted WebAssembly as sandboxed, audited containers')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError(false);
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; every failure is printed as `error CODE: message`. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors exit 2 (commander already printed the message)
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof KernelError) {
+      process.stderr.write(`error ${e.code}: ${e.message}\n`);
+    } else {
+      process.stderr.write(`error INTERNAL: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    }
+    return exitCodeOf(e);
+  }
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { startServer } from '../server.ts';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start the kernel HTTP server with its web console')
+    .option('--port <port>', 'TCP port', (v) => Number.parseInt(v, 10), Number(process.env['PORT'] ?? 8787))
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
+      const server = await startServer({ port: opts.port, hostname: opts.host });
+      process.stdout.write(`forge: kernel listening on http://${opts.host}:${server.port}/ (console at /, health at /healthz)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

@@ -1,0 +1,29 @@
+import { detectJspi, type Platform } from '../../src/ports/index.ts';
+import { systemClock } from '../../src/ports/clock.ts';
+import { compilingWasmLoader } from '../../src/execution/loaders.ts';
+import { memoryStores } from '../../src/stores/memory.ts';
+import type { Stores } from '../../src/ports/platform.ts';
+import { nodeCrypto } from './crypto.ts';
+
+export interface NodePlatformOptions {
+  /** Stores to use; in-memory when absent. */
+  stores?: Stores;
+}
+
+/** The Node host: compiles at run time, can run guests on a worker thread, WebCrypto for verify. */
+export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+  return {
+    name: 'node',
+    capabilities: {
+      dynamicCompile: true,
+      workerThreads: true,
+      jspi: detectJspi(),
+      persistentStorage: options.stores !== undefined,
+      wallClockInterrupt: true,
+    },
+    clock: systemClock,
+    wasm: compilingWasmLoader(),
+    stores: options.stores ?? memoryStores(),
+    crypto: nodeCrypto,
+  };
+}

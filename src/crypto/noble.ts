@@ -1,0 +1,30 @@
+import * as ed from '@noble/ed25519';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import type { CryptoProvider } from '../ports/crypto-provider.ts';
+
+// noble-ed25519 leaves its sha512 slot empty so it has no dependencies; fill it once, here.
+ed.hashes.sha512 = sha512;
+
+/** The core's crypto: @noble, synchronous, identical in every host. */
+export const nobleCrypto: CryptoProvider = {
+  sha256: (data) => sha256(data),
+  async verifyEd25519(signature, message, publicKey) {
+    try {
+      return ed.verify(signature, message, publicKey);
+    } catch {
+      return false;
+    }
+  },
+  signEd25519: async (message, secretKey) => ed.sign(message, secretKey),
+  randomBytes(length) {
+    const out = new Uint8Array(length);
+    // getRandomValues fills at most 65536 bytes per call.
+    for (let i = 0; i < length; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(length, i + 65536)));
+    return out;
+  },
+};
+
+/** The platform's faster pieces over the core's complete provider. */
+export function resolveCrypto(override?: Partial<CryptoProvider>): CryptoProvider {
+  return { ...nobleCrypto, ...override };
+}

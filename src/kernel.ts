@@ -1,0 +1,74 @@
+import { resolveConfig, type KernelConfig } from './config/index.ts';
+import { toHex } from './crypto/encoding.ts';
+import { resolveCrypto } from './crypto/noble.ts';
+import { KernelError, asKernelError } from './errors.ts';
+import type { CryptoProvider } from './ports/crypto-provider.ts';
+import type { Platform } from './ports/platform.ts';
+
+export interface KernelOptions {
+  platform: Platform;
+  /** Configuration input; validated, defaulted and frozen at creation. */
+  config?: unknown;
+}
+
+export interface HealthReport {
+  status: 'ok';
+  platform: string;
+  kernelId: string;
+  capabilities: Platform['capabilities'];
+}
+
+export interface Kernel {
+  readonly platform: Platform;
+  readonly config: Readonly<KernelConfig>;
+  readonly crypto: CryptoProvider;
+  /**
+   * Compiles module bytes through the platform's loader.
+   * @throws KernelError WASM_COMPILE_FAILED, WASM_NOT_BUNDLED
+   */
+  compile(bytes: Uint8Array): Promise<WebAssembly.Module>;
+  /**
+   * Loads a module that needs no imports and calls one of its exported functions.
+   * @throws KernelError WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, WASM_TRAP
+   */
+  invoke(bytes: Uint8Array, exportName: string, args?: readonly (number | bigint)[]): Promise<unknown>;
+  health(): HealthReport;
+}
+
+/**
+ * Creates a kernel over a host's platform.
+ * @throws KernelError CONFIG_INVALID when the configuration does not validate
+ */
+export function createKernel(options: KernelOptions): Kernel {
+  const { platform } = options;
+  const config = resolveConfig(options.config);
+  const crypto = resolveCrypto(platform.crypto);
+
+  const compile = (bytes: Uint8Array) => platform.wasm.load(bytes, toHex(crypto.sha256(bytes)));
+
+  return {
+    platform,
+    config,
+    crypto,
+    compile,
+    async invoke(bytes, exportName, args = []) {
+      const module = await compile(bytes);
+      let instance: WebAssembly.Instance;
+      try {
+        instance = await WebAssembly.instantiate(module, {});
+      } catch (e) {
+        throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated');
+      }
+      const fn = instance.exports[exportName];
+      if (typeof fn !== 'function') {
+        throw new KernelError('WASM_EXPORT_MISSING', `the module exports no function named "${exportName}"`, { exportName });
+      }
+      try {
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      } catch (e) {
+        throw asKernelError(e, 'WASM_TRAP', `"${exportName}" trapped`);
+      }
+    },
+    health: () => ({ status: 'ok', platform: platform.name, kernelId: config.kernelId, capabilities: platform.capabilities }),
+  };
+}

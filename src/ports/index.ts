@@ -1,0 +1,10 @@
+export type { Capabilities } from './capabilities.ts';
+export { detectJspi } from './capabilities.ts';
+export type { Clock } from './clock.ts';
+export { systemClock, manualClock } from './clock.ts';
+export type { CryptoProvider } from './crypto-provider.ts';
+export type { PackageStore } from './package-store.ts';
+export type { QuarantineRecord, QuarantineStore } from './quarantine-store.ts';
+export type { TraceRunInfo, TraceStore } from './trace-store.ts';
+export type { WasmLoader } from './wasm-loader.ts';
+export type { Platform, Stores } from './platform.ts';
