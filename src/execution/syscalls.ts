@@ -84,6 +84,12 @@ export interface SyscallOutcome {
   readonly data?: Uint8Array;
 }
 
+/** Facts about the guest at the moment of a syscall, supplied by the sandbox. */
+export interface RecordContext {
+  /** Fuel consumed so far by the guest. */
+  readonly fuelUsed: bigint;
+}
+
 /**
  * The seam between the sandbox and the trust/observer modules. The sandbox calls `decide` before
  * performing a syscall and `record` after it. Both are synchronous (host calls are synchronous).
@@ -91,7 +97,7 @@ export interface SyscallOutcome {
  */
 export interface GateHooks {
   decide(request: SyscallRequest): Decision;
-  record(request: SyscallRequest, decision: Decision, outcome: SyscallOutcome): void;
+  record(request: SyscallRequest, decision: Decision, outcome: SyscallOutcome, context: RecordContext): void;
   /**
    * Replay: when present, nondeterministic syscalls (clocks, random, stdin and file reads,
    * poll_oneoff) take their outcome from here instead of from the host.
