@@ -8,6 +8,7 @@
 export const ERROR_CODES = {
   // config / boot
   CONFIG_INVALID: { http: 500, exit: 78 },
+  CONFIG_MALFORMED: { http: 500, exit: 78 },
   CONFIG_UNSIGNED: { http: 500, exit: 78 },
   CONFIG_SIGNATURE_INVALID: { http: 500, exit: 78 },
   BOOT_SELF_TEST_FAILED: { http: 503, exit: 70 },
@@ -52,7 +53,9 @@ export const ERROR_CODES = {
   // observer
   TRACE_INVALID: { http: 400, exit: 65 },
   TRACE_TAMPERED: { http: 422, exit: 65 },
+  TRACE_INCOMPLETE: { http: 422, exit: 65 },
   REPLAY_DIVERGED: { http: 409, exit: 65 },
+  REPLAY_INCOMPLETE: { http: 422, exit: 65 },
   // storage
   STORE_UNAVAILABLE: { http: 503, exit: 74 },
   STORE_SCHEMA: { http: 500, exit: 74 },

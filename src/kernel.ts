@@ -1,4 +1,5 @@
-import { resolveConfig, type KernelConfig } from './config/index.ts';
+import type { BootReport } from './boot.ts';
+import { configDigest, resolveConfig, type KernelConfig } from './config/index.ts';
 import { toHex } from './crypto/encoding.ts';
 import { resolveCrypto } from './crypto/noble.ts';
 import { KernelError, asKernelError } from './errors.ts';
@@ -9,6 +10,8 @@ export interface KernelOptions {
   platform: Platform;
   /** Configuration input; validated, defaulted and frozen at creation. */
   config?: unknown;
+  /** Set by `bootKernel`: the report of the boot that produced this kernel. */
+  boot?: BootReport;
 }
 
 export interface HealthReport {
@@ -21,6 +24,10 @@ export interface HealthReport {
 export interface Kernel {
   readonly platform: Platform;
   readonly config: Readonly<KernelConfig>;
+  /** SHA-256 of the config's canonical JSON; every trace's genesis entry carries it. */
+  readonly configDigest: string;
+  /** How this kernel was booted; null when it was made by `createKernel` directly (no boot sequence ran). */
+  readonly boot: BootReport | null;
   readonly crypto: CryptoProvider;
   /**
    * Compiles module bytes through the platform's loader.
@@ -49,6 +56,8 @@ export function createKernel(options: KernelOptions): Kernel {
   return {
     platform,
     config,
+    configDigest: configDigest(config),
+    boot: options.boot ?? null,
     crypto,
     compile,
     async invoke(bytes, exportName, args = []) {

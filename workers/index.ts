@@ -7,6 +7,8 @@ import { createKernel } from '../src/kernel.ts';
 import { createCloudflarePlatform } from '../platform/cloudflare/index.ts';
 import type { WorkerEnv } from './env.ts';
 
+export { ForgeState } from './durable-objects.ts';
+
 const bundled = new Map<string, WebAssembly.Module>();
 
 export default {

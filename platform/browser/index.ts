@@ -3,6 +3,7 @@ import { systemClock } from '../../src/ports/clock.ts';
 import { compilingWasmLoader } from '../../src/execution/loaders.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
 import type { Stores } from '../../src/ports/platform.ts';
+import { webCryptoEd25519 } from '../../src/crypto/webcrypto.ts';
 
 export interface BrowserPlatformOptions {
   /** Stores to use; in-memory when absent. */
@@ -23,5 +24,6 @@ export function createBrowserPlatform(options: BrowserPlatformOptions = {}): Pla
     clock: systemClock,
     wasm: compilingWasmLoader(),
     stores: options.stores ?? memoryStores(),
+    crypto: webCryptoEd25519(),
   };
 }

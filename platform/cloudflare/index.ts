@@ -3,6 +3,7 @@ import { systemClock } from '../../src/ports/clock.ts';
 import { bundledWasmLoader } from '../../src/execution/loaders.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
 import type { Stores } from '../../src/ports/platform.ts';
+import { webCryptoEd25519 } from '../../src/crypto/webcrypto.ts';
 
 export interface CloudflarePlatformOptions {
   /** Modules compiled at deploy time, by the lowercase hex SHA-256 of their bytes. */
@@ -28,5 +29,6 @@ export function createCloudflarePlatform(options: CloudflarePlatformOptions): Pl
     clock: systemClock,
     wasm: bundledWasmLoader(options.modules),
     stores: options.stores ?? memoryStores(),
+    crypto: webCryptoEd25519(),
   };
 }

@@ -4,6 +4,7 @@ import { compilingWasmLoader } from '../../src/execution/loaders.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
 import type { Stores } from '../../src/ports/platform.ts';
 import { nodeCrypto } from './crypto.ts';
+import { vmGuard } from './guard.ts';
 
 export interface NodePlatformOptions {
   /** Stores to use; in-memory when absent. */
@@ -25,5 +26,6 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     wasm: compilingWasmLoader(),
     stores: options.stores ?? memoryStores(),
     crypto: nodeCrypto,
+    guard: vmGuard,
   };
 }

@@ -1,28 +1,12 @@
-import { KernelError } from '../errors.ts';
-import { kernelConfigSchema, type KernelConfig, type KernelConfigInput } from './schema.ts';
-
-export { kernelConfigSchema, limitsSchema, type KernelConfig, type KernelConfigInput, type Limits } from './schema.ts';
-
-/**
- * Validates a configuration, fills defaults and freezes the result.
- * @throws KernelError CONFIG_INVALID naming the path of the first bad field
- */
-export function resolveConfig(input: unknown = {}): Readonly<KernelConfig> {
-  const parsed = kernelConfigSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.length ? issue.path.join('.') : '(root)';
-    throw new KernelError('CONFIG_INVALID', `config field "${path}": ${issue.message}`, { path, issues: parsed.error.issues });
-  }
-  return deepFreeze(parsed.data);
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
-
-export type { KernelConfigInput as ConfigInput };
+/** The configuration graph: one schema, sources merged defaults ← file ← environment, frozen and digested. */
+export {
+  kernelConfigSchema, limitsSchema, policySourceSchema, BUILTIN_POLICIES, STORE_KINDS, API_SCOPES,
+  type KernelConfig, type KernelConfigInput, type Limits, type PolicySource, type TenantPolicySource, type TrustRootSource, type ApiToken,
+} from './schema.ts';
+export { resolveConfig } from './resolve.ts';
+export { configDigest } from './digest.ts';
+export { loadConfig, type ConfigSources, type ConfigTrust, type ConfigProvenance, type KernelSecrets, type LoadedConfig } from './load.ts';
+export { CONFIG_ENV, BOOT_ENV, API_TOKEN_ENV_PREFIX, apiTokenEnvName, type EnvBinding } from './env.ts';
+export { CONFIG_PAYLOAD_TYPE, signConfig, openEnvelope, isEnvelope, type ConfigEnvelope } from './signature.ts';
+export { looksSecret } from './secrets.ts';
+export type { KernelConfigInput as ConfigInput } from './schema.ts';

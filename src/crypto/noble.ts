@@ -10,7 +10,8 @@ export const nobleCrypto: CryptoProvider = {
   sha256: (data) => sha256(data),
   async verifyEd25519(signature, message, publicKey) {
     try {
-      return ed.verify(signature, message, publicKey);
+      // RFC 8032 strict (not ZIP-215) so noble accepts exactly what WebCrypto accepts in every host.
+      return ed.verify(signature, message, publicKey, { zip215: false });
     } catch {
       return false;
     }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { kernelHealth } from '../diagnostics/health.ts';
 import { KernelError, httpStatusOf } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 
@@ -8,7 +9,13 @@ import type { Kernel } from '../kernel.ts';
  */
 export function createApp(kernel: Kernel): Hono {
   const app = new Hono();
+  // liveness: cheap, no self-tests
   app.get('/healthz', (c) => c.json(kernel.health()));
+  // health: the self-tests run now; the same document `forge doctor --json` prints (src/diagnostics/health.ts)
+  app.get('/health', async (c) => {
+    const doc = await kernelHealth(kernel);
+    return c.json(doc, doc.status === 'ok' ? 200 : 503);
+  });
   app.onError((err, c) => {
     const body = err instanceof KernelError ? err.toJSON() : { code: 'INTERNAL', message: 'internal error', details: {} };
     return c.json({ error: body }, httpStatusOf(err) as 500);

@@ -7,4 +7,5 @@ export type { PackageStore } from './package-store.ts';
 export type { QuarantineRecord, QuarantineStore } from './quarantine-store.ts';
 export type { TraceRunInfo, TraceStore } from './trace-store.ts';
 export type { WasmLoader } from './wasm-loader.ts';
+export type { WallClockGuard } from './guard.ts';
 export type { Platform, Stores } from './platform.ts';

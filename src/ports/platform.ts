@@ -1,6 +1,7 @@
 import type { Capabilities } from './capabilities.ts';
 import type { Clock } from './clock.ts';
 import type { CryptoProvider } from './crypto-provider.ts';
+import type { WallClockGuard } from './guard.ts';
 import type { PackageStore } from './package-store.ts';
 import type { QuarantineStore } from './quarantine-store.ts';
 import type { TraceStore } from './trace-store.ts';
@@ -23,4 +24,9 @@ export interface Platform {
   readonly stores: Stores;
   /** Optional faster crypto (WebCrypto); the core's noble provider is used when absent. */
   readonly crypto?: Partial<CryptoProvider>;
+  /**
+   * Optional wall-clock guard for running guests.
+   * @throws KernelError TIMEOUT (from the guard) when the function ran past its time
+   */
+  readonly guard?: WallClockGuard;
 }

@@ -3,6 +3,7 @@ import type { PackageStore } from '../ports/package-store.ts';
 import type { QuarantineRecord, QuarantineStore } from '../ports/quarantine-store.ts';
 import type { TraceRunInfo, TraceStore } from '../ports/trace-store.ts';
 import type { Stores } from '../ports/platform.ts';
+import { checkAppend } from './validate.ts';
 
 /** In-memory stores: the core's fallback, and the reference every adapter's contract suite matches. */
 export function memoryStores(now: () => number = Date.now): Stores {
@@ -18,6 +19,7 @@ export function memoryTraceStore(now: () => number = Date.now): TraceStore {
   };
   return {
     async append(runId, fromSeq, lines) {
+      checkAppend(runId, fromSeq, lines);
       let r = runs.get(runId);
       const have = r?.lines.length ?? 0;
       if (fromSeq !== have) {

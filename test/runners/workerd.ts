@@ -7,11 +7,13 @@ import type { RuntimeReport } from './report.ts';
 
 const COMPATIBILITY_DATE = '2026-11-01';
 
-/** Starts workerd on a bundle, with the bindings wrangler.toml declares. Offline, no telemetry. */
+/**
+ * Starts workerd on a bundle, with the bindings wrangler.toml declares (the bundle's main module
+ * must export the ForgeState Durable Object class). Offline, no telemetry.
+ */
 export function startWorkerd(bundle: WorkerBundle, name = 'forge'): Miniflare {
   process.env['WRANGLER_SEND_METRICS'] = 'false';
   process.env['CLOUDFLARE_CF_FETCH_ENABLED'] = 'false';
-  const hasDo = /\bclass ForgeState\b/.test(bundle.main);
   const modules: Record<string, { type: 'esm' | 'wasm' | 'data'; contents: string | Uint8Array<ArrayBuffer> }> = {
     'index.mjs': { type: 'esm', contents: bundle.main },
   };
@@ -26,9 +28,9 @@ export function startWorkerd(bundle: WorkerBundle, name = 'forge'): Miniflare {
         manifest: { mainModule: 'index.mjs', modules },
         env: {
           FORGE_KV: { type: 'kv' },
-          ...(hasDo ? { FORGE_STATE: { type: 'durable-object', worker: name, exportName: 'ForgeState' } } : {}),
+          FORGE_STATE: { type: 'durable-object', worker: name, exportName: 'ForgeState' },
         },
-        ...(hasDo ? { exports: { ForgeState: { type: 'durable-object', storage: 'sqlite' } } } : {}),
+        exports: { ForgeState: { type: 'durable-object', storage: 'sqlite' } },
       },
     }],
   });

@@ -1,9 +1,25 @@
 import { Command, CommanderError } from 'commander';
 import { KernelError, exitCodeOf } from '../../../src/errors.ts';
+import { registerConfig } from './config.ts';
+import { registerDoctor } from './doctor.ts';
+import { registerPolicy } from './policy.ts';
+import { registerQuarantine } from './quarantine.ts';
 import { registerServe } from './serve.ts';
+import { registerKeygen } from './keygen.ts';
+import { registerTrust } from './trust.ts';
+import { registerPack } from './pack.ts';
+import { registerSign } from './sign.ts';
+import { registerVerify } from './verify.ts';
+import { registerInspect } from './inspect.ts';
+import { registerRun } from './run.ts';
+import { registerTrace } from './trace.ts';
+import { registerReplay } from './replay.ts';
 
 /** Every command module registers itself on the program; the order is the help's order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerServe, registerDoctor, registerConfig, registerPolicy, registerQuarantine,
+  registerKeygen, registerTrust, registerPack, registerSign, registerVerify, registerInspect, registerRun, registerTrace, registerReplay,
+];
 
 export function buildProgram(): Command {
   const program = new Command('forge')

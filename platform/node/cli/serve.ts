@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import { startServer } from '../server.ts';
+import { addBootOptions, nodeBootOptions, type BootCliOptions } from './boot-options.ts';
 
 export function registerServe(program: Command): void {
-  program
+  addBootOptions(program
     .command('serve')
-    .description('start the kernel HTTP server with its web console')
+    .description('boot the kernel (config, trust roots, self-tests, stores) and start its HTTP server with the web console'))
     .option('--port <port>', 'TCP port', (v) => Number.parseInt(v, 10), Number(process.env['PORT'] ?? 8787))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .action(async (opts: { port: number; host: string }) => {
-      const server = await startServer({ port: opts.port, hostname: opts.host });
-      process.stdout.write(`forge: kernel listening on http://${opts.host}:${server.port}/ (console at /, health at /healthz)\n`);
+    .action(async (opts: BootCliOptions & { port: number; host: string }) => {
+      const server = await startServer({ port: opts.port, hostname: opts.host, boot: nodeBootOptions(opts) });
+      process.stdout.write(`forge: kernel listening on http://${opts.host}:${server.port}/ (console at /, health at /health, liveness at /healthz)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => server.close().then(resolve);
         process.once('SIGINT', stop);

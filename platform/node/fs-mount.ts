@@ -1,0 +1,206 @@
+/**
+ * Host directories in and out of the virtual filesystem (Node). `loadHostDir` copies a directory
+ * tree into a new VFS mount before the guest starts; `writeBackHostDir` applies the guest's
+ * changes to a read-write mount after it exits. Neither ever follows a host symlink: symlinks are
+ * read with readlink and kept only when their target stays inside the directory (others are
+ * refused and reported), and write-back replaces a host symlink in its way instead of writing
+ * through it. Special files (sockets, FIFOs, devices) are not mounted.
+ */
+import {
+  closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync,
+  rmSync, symlinkSync, unlinkSync, utimesSync, writeSync, type BigIntStats,
+} from 'node:fs';
+import { join } from 'node:path';
+import { KernelError } from '../../src/errors.ts';
+import type { DirNode, Inode } from '../../src/execution/wasi/inode.ts';
+import type { Mount, Vfs } from '../../src/execution/wasi/vfs.ts';
+
+export interface HostMount {
+  readonly mount: Mount;
+  /** The real path of the host directory. */
+  readonly hostDir: string;
+  /** Host entries not mounted, with why (symlinks pointing outside, special files). */
+  readonly refused: readonly string[];
+  /** Where each node came from (its relative host paths: hard links have several), so write-back can tell a moved node. */
+  readonly origin: WeakMap<Inode, Set<string>>;
+  /** Names each directory held on the host, so write-back removes only what the guest removed. */
+  readonly loadedNames: WeakMap<DirNode, Set<string>>;
+}
+
+/** True when a symlink target, read from `fromDir` (relative to the mount root), stays inside it. */
+export function confinedTarget(fromDir: string, target: string): boolean {
+  if (target === '' || target.startsWith('/')) return false;
+  const stack = fromDir === '' ? [] : fromDir.split('/');
+  for (const c of target.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (stack.length === 0) return false;
+      stack.pop();
+    } else stack.push(c);
+  }
+  return true;
+}
+
+function times(node: Inode, st: BigIntStats): void {
+  node.atim = st.atimeNs;
+  node.mtim = st.mtimeNs;
+  node.ctim = st.ctimeNs;
+  node.changed = false;
+}
+
+/**
+ * Loads `hostPath` into a new mount of `vfs` at `guestPath`.
+ * @throws KernelError NOT_FOUND when it is not a directory; BAD_REQUEST when it is larger than the
+ *   filesystem quota (bytes or entries); STORE_UNAVAILABLE when a read fails
+ */
+export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, options: { readonly?: boolean } = {}): HostMount {
+  let hostDir: string;
+  try {
+    hostDir = realpathSync(hostPath);
+    if (!lstatSync(hostDir).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new KernelError('NOT_FOUND', `--dir ${hostPath}: not a directory the sandbox can mount (${(e as Error).message})`, { path: hostPath });
+  }
+  const mount = vfs.mount(guestPath, options);
+  const hm: HostMount = { mount, hostDir, refused: [], origin: new WeakMap(), loadedNames: new WeakMap() };
+  const byHostInode = new Map<string, Inode>();
+  const walk = (dir: DirNode, rel: string) => {
+    const names = new Set<string>();
+    hm.loadedNames.set(dir, names);
+    for (const ent of readdirSync(join(hostDir, rel), { withFileTypes: true })) {
+      const relPath = rel === '' ? ent.name : `${rel}/${ent.name}`;
+      const abs = join(hostDir, relPath);
+      const st = lstatSync(abs, { bigint: true });
+      let node: Inode;
+      if (st.isDirectory()) {
+        node = vfs.newDir(mount, dir, ent.name);
+        dir.nlink++;
+        dir.entries.set(ent.name, node);
+        walk(node, relPath);
+      } else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        const linked = st.nlink > 1n ? byHostInode.get(key) : undefined;
+        if (linked !== undefined) {
+          linked.nlink++;
+          node = linked;
+        } else {
+          node = vfs.newFile(mount, new Uint8Array(readFileSync(abs)));
+          byHostInode.set(key, node);
+        }
+        dir.entries.set(ent.name, node);
+      } else if (st.isSymbolicLink()) {
+        const target = readlinkSync(abs, 'utf8');
+        if (!confinedTarget(rel, target)) {
+          (hm.refused as string[]).push(`${relPath} → ${target} (a symlink pointing outside the mounted directory)`);
+          continue;
+        }
+        node = vfs.newSymlink(mount, target);
+        dir.entries.set(ent.name, node);
+      } else {
+        (hm.refused as string[]).push(`${relPath} (not a regular file, directory or symlink)`);
+        continue;
+      }
+      times(node, st);
+      const seen = hm.origin.get(node) ?? new Set<string>();
+      seen.add(relPath);
+      hm.origin.set(node, seen);
+      names.add(ent.name);
+    }
+  };
+  try {
+    walk(mount.root, '');
+    times(mount.root, lstatSync(hostDir, { bigint: true }));
+  } catch (e) {
+    if (typeof e === 'number') {
+      throw new KernelError('BAD_REQUEST', `--dir ${hostPath} holds more than the sandbox filesystem allows (${vfs.limits.maxBytes} bytes, ${vfs.limits.maxInodes} entries)`);
+    }
+    throw new KernelError('STORE_UNAVAILABLE', `--dir ${hostPath}: ${(e as Error).message}`, { path: hostPath }, { cause: e });
+  }
+  return hm;
+}
+
+export interface WriteBackReport {
+  readonly written: string[];
+  readonly removed: string[];
+  /** Changes not applied, with why (a symlink pointing outside). */
+  readonly skipped: string[];
+}
+
+/** Removes whatever is at `abs` without following it (a symlink is unlinked, never its target). */
+function removeHost(abs: string): void {
+  const st = lstatSync(abs, { throwIfNoEntry: false });
+  if (st === undefined) return;
+  if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
+  else unlinkSync(abs);
+}
+
+function setHostTimes(abs: string, node: Inode): void {
+  // utimes takes seconds; a double keeps microseconds, the best the host call offers.
+  utimesSync(abs, Number(node.atim) / 1e9, Number(node.mtim) / 1e9);
+}
+
+/**
+ * Applies the guest's changes to the host directory of a read-write mount.
+ * @throws KernelError STORE_UNAVAILABLE when the host refuses a write
+ */
+export function writeBackHostDir(hm: HostMount): WriteBackReport {
+  if (hm.mount.readonly) return { written: [], removed: [], skipped: [] };
+  const report: WriteBackReport = { written: [], removed: [], skipped: [] };
+  const writtenAt = new Map<Inode, string>();
+  const sync = (dir: DirNode, rel: string) => {
+    const base = rel === '' ? hm.hostDir : join(hm.hostDir, rel);
+    for (const name of hm.loadedNames.get(dir) ?? []) {
+      if (!dir.entries.has(name)) {
+        removeHost(join(base, name));
+        report.removed.push(rel === '' ? name : `${rel}/${name}`);
+      }
+    }
+    for (const [name, node] of dir.entries) {
+      const relPath = rel === '' ? name : `${rel}/${name}`;
+      const abs = join(base, name);
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      const moved = hm.origin.get(node)?.has(relPath) !== true;
+      if (node.kind === 'dir') {
+        if (st !== undefined && !st.isDirectory()) removeHost(abs);
+        if (st === undefined || !st.isDirectory()) mkdirSync(abs);
+        sync(node, relPath);
+        if (node.changed || moved) setHostTimes(abs, node);
+        continue;
+      }
+      if (!node.changed && !moved && st !== undefined) continue;
+      if (node.kind === 'symlink') {
+        if (!confinedTarget(rel, node.target)) {
+          report.skipped.push(`${relPath} → ${node.target} (a symlink pointing outside the mounted directory)`);
+          continue;
+        }
+        removeHost(abs);
+        symlinkSync(node.target, abs);
+        report.written.push(relPath);
+        continue;
+      }
+      if (st !== undefined && (st.isDirectory() || st.isSymbolicLink() || writtenAt.has(node))) removeHost(abs);
+      const sibling = writtenAt.get(node);
+      if (sibling !== undefined) {
+        linkSync(sibling, abs);
+      } else {
+        // O_NOFOLLOW: if something raced a symlink into place, fail instead of writing through it.
+        const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+        try {
+          let off = 0;
+          while (off < node.size) off += writeSync(fd, node.data, off, node.size - off);
+        } finally {
+          closeSync(fd);
+        }
+        setHostTimes(abs, node);
+        writtenAt.set(node, abs);
+      }
+      report.written.push(relPath);
+    }
+  };
+  try {
+    sync(hm.mount.root, '');
+  } catch (e) {
+    throw new KernelError('STORE_UNAVAILABLE', `writing the guest's changes back to ${hm.hostDir} failed: ${(e as Error).message}`, { path: hm.hostDir }, { cause: e });
+  }
+  return report;
+}

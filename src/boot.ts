@@ -1,0 +1,174 @@
+import { configDigest, loadConfig, type ConfigProvenance, type ConfigSources, type KernelSecrets } from './config/index.ts';
+import { inlineReferences, type ResolveRef } from './config/references.ts';
+import { loadPolicies, type LoadedPolicy } from './core/policies.ts';
+import { openKernelStores, type OpenedStores, type StoreOpener, type StoresReport } from './core/stores.ts';
+import { loadTrustRoots } from './core/trust-roots.ts';
+import { resolveCrypto } from './crypto/noble.ts';
+import type { TrustRoot } from './crypto/trust-root.ts';
+import { runSelfTests, type SelfTestReport } from './diagnostics/self-tests.ts';
+import { KernelError } from './errors.ts';
+import { createKernel, type Kernel } from './kernel.ts';
+import type { Platform } from './ports/platform.ts';
+
+/**
+ * The boot sequence, the same in every host: config → policies → trust roots → self-tests →
+ * stores → ready. Each step either completes or the boot throws a KernelError naming the step;
+ * nothing opened by an earlier step outlives a failed boot, so a kernel is never half-booted.
+ */
+export const BOOT_STEPS = ['config', 'policies', 'trust-roots', 'self-tests', 'stores', 'ready'] as const;
+export type BootStep = (typeof BOOT_STEPS)[number];
+
+export interface BootOptions {
+  readonly platform: Platform;
+  /** The config file (text, bytes or a parsed value) and the environment; see src/config/load.ts. */
+  readonly config?: ConfigSources;
+  /** Refuse an unsigned or badly signed config (FORGE_REQUIRE_SIGNED_CONFIG also turns it on). */
+  readonly requireSignedConfig?: boolean;
+  /** Public keys (hex or key documents) allowed to sign the config. */
+  readonly configKeys?: readonly unknown[];
+  /** Trust-root documents the host supplies (parsed JSON or text), checked with those the config names. */
+  readonly trustRoots?: readonly unknown[];
+  /** Resolves `ref` entries of the config (policy and trust-root documents). */
+  readonly resolveRef?: ResolveRef;
+  /** Opens the stores the config asks for; without it the platform's own stores are used. */
+  readonly openStores?: StoreOpener;
+  /** Self-tests to run against corrupted vectors — only to test the failure path. */
+  readonly corruptSelfTests?: readonly string[];
+}
+
+export interface BootStepReport {
+  readonly step: BootStep;
+  readonly status: 'ok' | 'failed';
+  readonly ms: number;
+  readonly detail: string;
+}
+
+export interface BootReport {
+  /** ISO time the boot started (the platform clock). */
+  readonly at: string;
+  /** The configured kernel id, once the config step has read it. */
+  readonly kernelId: string | null;
+  readonly ms: number;
+  readonly configDigest: string | null;
+  readonly config: Omit<ConfigProvenance, 'file'> | null;
+  readonly policies: readonly Pick<LoadedPolicy, 'layer' | 'id' | 'source' | 'digest'>[];
+  readonly trustRoots: ReadonlyArray<{ readonly version: number; readonly expires: string; readonly keys: number; readonly threshold: number }>;
+  readonly selfTests: SelfTestReport | null;
+  readonly stores: StoresReport | null;
+  readonly steps: readonly BootStepReport[];
+}
+
+export interface BootedKernel extends Kernel {
+  readonly boot: BootReport;
+  readonly trustRoots: readonly TrustRoot[];
+  readonly policies: readonly LoadedPolicy[];
+  readonly secrets: KernelSecrets;
+  /** Closes the stores the boot opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * Boots a kernel.
+ * @throws KernelError naming the failed step in `details.step` and in the message, with the
+ *   partial report in `details.report`: CONFIG_MALFORMED, CONFIG_INVALID, CONFIG_UNSIGNED,
+ *   CONFIG_SIGNATURE_INVALID, POLICY_INVALID, TRUST_ROOT_INVALID, TRUST_ROOT_EXPIRED,
+ *   BOOT_SELF_TEST_FAILED, STORE_SCHEMA, STORE_UNAVAILABLE, BOOT_FAILED
+ */
+export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
+  const { platform } = options;
+  const crypto = resolveCrypto(platform.crypto);
+  const started = performance.now();
+  const steps: BootStepReport[] = [];
+  const report: { -readonly [K in keyof BootReport]: BootReport[K] } = {
+    at: new Date(platform.clock.now()).toISOString(), kernelId: null, ms: 0, configDigest: null, config: null,
+    policies: [], trustRoots: [], selfTests: null, stores: null, steps,
+  };
+  let opened: OpenedStores | undefined;
+
+  async function step<T>(name: BootStep, run: () => Promise<{ value: T; detail: string }>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      const { value, detail } = await run();
+      steps.push({ step: name, status: 'ok', ms: ms(t0), detail });
+      return value;
+    } catch (e) {
+      const error = e instanceof KernelError ? e : new KernelError('BOOT_FAILED', `unexpected failure: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e });
+      steps.push({ step: name, status: 'failed', ms: ms(t0), detail: `${error.code}: ${error.message}` });
+      report.ms = ms(started);
+      await opened?.close?.();
+      throw new KernelError(error.code, `boot step "${name}" failed: ${error.message}`, { ...error.details, step: name, report: { ...report } }, { cause: error });
+    }
+  }
+
+  const { config, loaded } = await step('config', async () => {
+    const loaded = await loadConfig(options.config ?? {}, {
+      ...(options.requireSignedConfig !== undefined && { requireSigned: options.requireSignedConfig }),
+      ...(options.configKeys !== undefined && { keys: options.configKeys }),
+    }, crypto);
+    const { config, references } = await inlineReferences(loaded.config, options.resolveRef);
+    report.configDigest = configDigest(config);
+    report.kernelId = config.kernelId;
+    const { file: _file, ...provenance } = loaded.provenance;
+    report.config = provenance;
+    const signed = provenance.signature === 'verified' ? `signed by ${provenance.signerKeyId!.slice(0, 16)}…` : provenance.signature;
+    return { value: { config, loaded }, detail: `digest ${report.configDigest.slice(0, 16)}…, ${signed}, ${references.length} reference(s) inlined, ${provenance.envOverrides.length} env override(s)` };
+  });
+
+  const policies = await step('policies', async () => {
+    const policies = loadPolicies(config);
+    report.policies = policies.map(({ layer, id, source, digest }) => ({ layer, id, source, digest }));
+    return { value: policies, detail: policies.map((p) => `${p.layer}=${p.id}`).join(', ') };
+  });
+
+  const trustRoots = await step('trust-roots', async () => {
+    const roots = await loadTrustRoots([
+      ...(options.trustRoots ?? []).map((document, i) => ({ document, source: `trustRoots[${i}] (boot option)` })),
+      ...config.trust.roots.map((r, i) => ({ document: r.document, source: `config trust.roots[${i}]` })),
+    ], crypto, platform.clock.now());
+    report.trustRoots = roots.map((r) => ({ version: r.version, expires: new Date(r.expires).toISOString(), keys: r.keys.size, threshold: r.threshold }));
+    const detail = roots.length
+      ? roots.map((r) => `v${r.version} (${r.keys.size} key(s), expires ${new Date(r.expires).toISOString()})`).join(', ')
+      : 'none configured: only runs that allow unsigned packages can start';
+    return { value: roots, detail };
+  });
+
+  await step('self-tests', async () => {
+    const selfTests = await runSelfTests({ platform, crypto }, { corrupt: options.corruptSelfTests ?? [] });
+    report.selfTests = selfTests;
+    const failed = selfTests.tests.filter((t) => t.status === 'fail');
+    if (failed.length) {
+      throw new KernelError('BOOT_SELF_TEST_FAILED', failed.map((t) => `self-test ${t.name} failed: ${t.message}`).join('; '), { failed: failed.map((t) => t.name) });
+    }
+    const skipped = selfTests.tests.filter((t) => t.status === 'skip').length;
+    return { value: undefined, detail: `${selfTests.tests.length - skipped} passed${skipped ? `, ${skipped} skipped` : ''} in ${selfTests.ms} ms` };
+  });
+
+  const hostStores = await step('stores', async () => {
+    opened = await openKernelStores(config, platform, options.openStores);
+    report.stores = opened.report;
+    const r = opened.report;
+    return { value: opened, detail: `${r.kind}${r.schemaVersion !== null ? ` schema v${r.schemaVersion}` : ''}, ${r.traces} trace(s), ${r.pruned} pruned by retention` };
+  });
+
+  const booted = await step('ready', async () => {
+    const capabilities = { ...platform.capabilities, persistentStorage: hostStores.report.persistent };
+    const kernel = createKernel({ platform: { ...platform, capabilities, stores: hostStores.stores }, config, boot: report });
+    const booted: BootedKernel = Object.freeze({
+      ...kernel,
+      boot: report,
+      trustRoots: Object.freeze(trustRoots),
+      policies: Object.freeze(policies),
+      secrets: loaded.secrets,
+      close: async () => { await opened?.close?.(); },
+    });
+    return { value: booted, detail: `kernel ${config.kernelId} ready` };
+  });
+  report.ms = ms(started);
+  Object.freeze(steps);
+  Object.freeze(report);
+  return booted;
+}
+
+function ms(t0: number): number {
+  return Math.round((performance.now() - t0) * 1000) / 1000;
+}

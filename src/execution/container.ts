@@ -1,0 +1,206 @@
+/**
+ * A container: one run of one WASI command. launch → running → a terminal state:
+ *   instrument (fuel + memory cap) → compile through the platform loader → instantiate with the
+ *   WASI imports (all through the gate) → run `_start` under the wall-clock guard where the host
+ *   has one → a result with status, exit code, output, fuel used, peak memory and a reason.
+ * Everything that fails before `_start` runs is thrown (KernelError): the run was refused.
+ * Everything after is a result: a guest cannot make launchContainer throw.
+ */
+import { limitsSchema, type Limits } from '../config/schema.ts';
+import { toHex } from '../crypto/encoding.ts';
+import { resolveCrypto } from '../crypto/noble.ts';
+import { KernelError, asKernelError, type ErrorCode } from '../errors.ts';
+import type { CryptoProvider } from '../ports/crypto-provider.ts';
+import type { Platform } from '../ports/platform.ts';
+import type { GateContext } from './gate.ts';
+import { FUEL_EXPORT, createInstrumenter, type Instrumenter } from './instrument/index.ts';
+import type { GateHooks } from './syscalls.ts';
+import { createWasiImports, WASI_MODULE } from './wasi/imports.ts';
+import { WASI_HANDLERS } from './wasi/handlers.ts';
+import { blockingSleep } from './wasi/sleep.ts';
+import { bytesStdin, OutputStream, type OutputSink, type StdinSource } from './wasi/stdio.ts';
+import { GuestStop } from './wasi/stop.ts';
+import { WasiSystem } from './wasi/system.ts';
+import type { Vfs } from './wasi/vfs.ts';
+
+export type ContainerStatus = 'exited' | 'trapped' | 'fuel-exhausted' | 'timed-out' | 'killed' | 'quarantined' | 'denied' | 'output-limit';
+export type ContainerState = 'launch' | 'running' | ContainerStatus;
+
+export interface ContainerOptions {
+  readonly platform: Platform;
+  /** The module bytes to run (already verified when they came from a package). */
+  readonly module: Uint8Array;
+  /** Lowercase hex SHA-256 of `module`, when the caller already hashed it. */
+  readonly moduleDigest?: string;
+  /** The guest's argv, argv[0] included (by convention the module's file name). */
+  readonly args?: readonly string[];
+  /** Variables offered to the guest; the policy decides which it sees (gate.ts). */
+  readonly env?: readonly (readonly [string, string])[];
+  /** The filesystem: its mounts become preopens 3, 4, … in order. */
+  readonly fs?: Vfs;
+  readonly stdin?: Uint8Array | StdinSource;
+  /** Pass-through sinks; output is also kept in the result unless `keepOutput` is false. */
+  readonly stdout?: OutputSink;
+  readonly stderr?: OutputSink;
+  readonly keepOutput?: boolean;
+  /** Limits; anything not given takes the defaults of src/config/schema.ts. */
+  readonly limits?: Partial<Limits>;
+  /** Policy and trace: decide and record every call. */
+  readonly hooks: GateHooks;
+  /** The export to run; `_start` by default. */
+  readonly entry?: string;
+  /** A shared instrumentation cache (the kernel's); a private one otherwise. */
+  readonly instrumenter?: Instrumenter;
+  readonly crypto?: CryptoProvider;
+  /** Aborting stops the run (as `killed`) at its next syscall; a guest that makes none runs to its fuel or timeout. */
+  readonly signal?: AbortSignal;
+  readonly tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  readonly onState?: (state: ContainerState) => void;
+}
+
+export interface ContainerResult {
+  readonly status: ContainerStatus;
+  readonly exitCode: number;
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+  readonly fuelUsed: bigint;
+  readonly peakMemoryBytes: number;
+  /** One sentence a person can read. */
+  readonly reason: string;
+  readonly error?: KernelError;
+  /** The guest's filesystem after the run (write it back with the host's adapter). */
+  readonly fs: Vfs;
+  readonly durationMs: number;
+}
+
+const EXIT: Record<Exclude<ContainerStatus, 'exited'>, { exit: number; code: ErrorCode }> = {
+  trapped: { exit: 134, code: 'WASM_TRAP' },
+  'fuel-exhausted': { exit: 124, code: 'FUEL_EXHAUSTED' },
+  'timed-out': { exit: 124, code: 'TIMEOUT' },
+  killed: { exit: 137, code: 'KILLED' },
+  quarantined: { exit: 125, code: 'QUARANTINED' },
+  denied: { exit: 125, code: 'POLICY_DENIED' },
+  'output-limit': { exit: 125, code: 'OUTPUT_LIMIT' },
+};
+
+interface Ended {
+  status: ContainerStatus;
+  exitCode: number;
+  reason: string;
+  error?: KernelError;
+}
+
+function ended(status: ContainerStatus, reason: string, exitCode?: number, cause?: unknown): Ended {
+  if (status === 'exited') return { status, exitCode: exitCode ?? 0, reason: `the guest exited with code ${exitCode ?? 0}` };
+  const e = EXIT[status];
+  const error = cause instanceof KernelError ? cause : new KernelError(e.code, reason, {}, cause === undefined ? undefined : { cause });
+  return { status, exitCode: exitCode ?? e.exit, reason, error };
+}
+
+/** Classifies how the entry point ended: a stop from a host call, a trap, the guard, or our own failure. */
+function classify(e: unknown, sys: WasiSystem, fuelLeft: () => bigint | undefined): Ended {
+  const stop = sys.stopped ?? (e instanceof GuestStop ? e : undefined);
+  if (stop !== undefined) return ended(stop.status, stop.reason, stop.exitCode, stop.cause);
+  if (e instanceof KernelError && e.code === 'TIMEOUT') return ended('timed-out', e.message, undefined, e);
+  if (e instanceof WebAssembly.RuntimeError) {
+    const left = fuelLeft();
+    if (left !== undefined && left < 0n) return ended('fuel-exhausted', 'the guest used all of its fuel');
+    return ended('trapped', `the guest trapped: ${e.message}`, undefined, e);
+  }
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return ended('trapped', 'the guest overflowed its call stack', undefined, e);
+  const msg = e instanceof Error ? e.message : String(e);
+  return ended('killed', `internal error while running the guest: ${msg}`, 70, asKernelError(e, 'INTERNAL', 'internal error while running the guest'));
+}
+
+/**
+ * Runs one WASI command to completion.
+ * @throws KernelError when the run is refused before start: PKG_INVALID_WASM, MEMORY_LIMIT (instrumentation),
+ *   WASM_COMPILE_FAILED / WASM_NOT_BUNDLED (loader), WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, CONFIG_INVALID (limits)
+ */
+export async function launchContainer(options: ContainerOptions): Promise<ContainerResult> {
+  const t0 = performance.now();
+  const setState = (s: ContainerState) => options.onState?.(s);
+  setState('launch');
+  const parsed = limitsSchema.safeParse(options.limits ?? {});
+  if (!parsed.success) throw new KernelError('CONFIG_INVALID', `invalid limits: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const limits = parsed.data;
+  const crypto = options.crypto ?? resolveCrypto(options.platform.crypto);
+  const instrumenter = options.instrumenter ?? createInstrumenter({ sha256: crypto.sha256 });
+
+  const memoryMaxPages = Math.floor(limits.memoryBytes / 65536);
+  const digest = options.moduleDigest ?? toHex(crypto.sha256(options.module));
+  const instrumented = instrumenter.instrument(options.module, digest, { memoryMaxPages });
+  const module = await options.platform.wasm.load(instrumented.bytes, instrumented.digest);
+  if (!WebAssembly.Module.exports(module).some((x) => x.name === (options.entry ?? '_start') && x.kind === 'function')) {
+    throw new KernelError('WASM_EXPORT_MISSING', `the module exports no function "${options.entry ?? '_start'}" to run`, { entry: options.entry ?? '_start' });
+  }
+
+  const deadline = performance.now() + limits.timeoutMs;
+  const keep = options.keepOutput ?? true;
+  const stdin = options.stdin instanceof Uint8Array ? bytesStdin(options.stdin) : options.stdin;
+  const sys = new WasiSystem({
+    args: options.args ?? [], env: options.env ?? [], ...(options.fs ? { fs: options.fs } : {}), ...(stdin ? { stdin } : {}),
+    stdout: new OutputStream('stdout', limits.stdoutBytes, options.stdout, keep),
+    stderr: new OutputStream('stderr', limits.stderrBytes, options.stderr, keep),
+    clock: options.platform.clock,
+    random: (n) => crypto.randomBytes(n),
+    ...(options.tty ? { tty: options.tty } : {}),
+  });
+  const blocking = blockingSleep();
+  // A sleep never outlasts the run's time: past its deadline the run is timed out, in every host.
+  sys.sleepFn = (ns) => {
+    const leftMs = deadline - performance.now();
+    const wantMs = Number(ns) / 1e6;
+    if (blocking) blocking(Math.max(0, Math.min(wantMs, leftMs)));
+    if (wantMs > leftMs) sys.stop(new GuestStop('timed-out', 124, `the guest slept past its ${limits.timeoutMs} ms timeout`));
+    return blocking !== undefined;
+  };
+
+  let fuelGlobal: WebAssembly.Global | undefined;
+  const budget = BigInt(limits.fuel);
+  const fuelLeft = () => (fuelGlobal === undefined ? undefined : (fuelGlobal.value as bigint));
+  const fuelUsed = () => {
+    const left = fuelLeft();
+    return left === undefined ? 0n : left < 0n ? budget : budget - left;
+  };
+  const ctx: GateContext = {
+    sys, hooks: options.hooks, handlers: WASI_HANDLERS,
+    recordContext: { get fuelUsed() { return fuelUsed(); } },
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { [WASI_MODULE]: createWasiImports(ctx) });
+  } catch (e) {
+    throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated (its imports must all be wasi_snapshot_preview1 functions)');
+  }
+  const exports = instance.exports;
+  fuelGlobal = exports[FUEL_EXPORT] as WebAssembly.Global | undefined;
+  if (fuelGlobal === undefined) throw new KernelError('INTERNAL', `the instrumented module has no ${FUEL_EXPORT} export`);
+  fuelGlobal.value = budget;
+  const memory = exports['memory'] instanceof WebAssembly.Memory ? exports['memory'] : undefined;
+  if (memory) sys.mem.bind(memory);
+  const entry = exports[options.entry ?? '_start'] as () => unknown;
+
+  setState('running');
+  let end: Ended;
+  try {
+    const guard = options.platform.guard;
+    if (guard) guard(() => entry(), Math.max(1, deadline - performance.now()));
+    else entry();
+    end = sys.stopped ? classify(sys.stopped, sys, fuelLeft) : ended('exited', '', 0);
+  } catch (e) {
+    end = classify(e, sys, fuelLeft);
+  }
+  setState(end.status);
+  return {
+    ...end,
+    stdout: sys.stdout.bytes(),
+    stderr: sys.stderr.bytes(),
+    fuelUsed: fuelUsed(),
+    peakMemoryBytes: memory?.buffer.byteLength ?? 0,
+    fs: sys.vfs,
+    durationMs: performance.now() - t0,
+  };
+}

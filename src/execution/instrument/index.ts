@@ -1,0 +1,5 @@
+/** Fuel metering and memory caps by bytecode rewriting (docs/limits.md). Web standards only. */
+export { instrument, type InstrumentOptions, type Instrumented } from './instrument.ts';
+export { createInstrumenter, type Instrumenter, type InstrumenterOptions, type CachedInstrumented } from './cache.ts';
+export { FUEL_EXPORT, BULK_UNIT_SHIFT } from './encode.ts';
+export { FOLD } from './body.ts';

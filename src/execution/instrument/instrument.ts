@@ -1,0 +1,124 @@
+/**
+ * Fuel and memory limits that work in every host, by rewriting the module before compilation:
+ * a mutable i64 global exported as `__forge_fuel` is charged at the head of each code segment
+ * (body.ts) and the memories' maximums are capped (memory-cap.ts). Only function bodies, the
+ * global/export/code sections (and, with a cap, the memory limits) change; no existing index moves:
+ * the fuel global and its export are appended after every imported and defined one.
+ */
+import { KernelError } from '../../errors.ts';
+import { BodyRewriter } from './body.ts';
+import { FUEL_EXPORT, Writer } from './encode.ts';
+import { capMemories, writePatched } from './memory-cap.ts';
+import { RANK_EXPORT, RANK_GLOBAL, SECTION_RANK, readModule, type ModuleInfo, type Section } from './module.ts';
+import { Reader, invalid } from './reader.ts';
+
+export interface InstrumentOptions {
+  /** Cap on every linear memory, in 64 KiB pages. Absent: memories keep their declared limits. */
+  readonly memoryMaxPages?: number;
+}
+
+export interface Instrumented {
+  readonly bytes: Uint8Array;
+  readonly fuelExport: typeof FUEL_EXPORT;
+  /** The most pages any memory of the result can grow to; undefined when a memory is unbounded. */
+  readonly memoryMaxPages: number | undefined;
+  /** Function bodies rewritten (the module's defined functions). */
+  readonly functions: number;
+}
+
+const MAX_CAP_PAGES = 2 ** 48;
+/** `(global (mut i64) (i64.const 0))` */
+const FUEL_GLOBAL = [0x7e, 0x01, 0x42, 0x00, 0x0b];
+const FUEL_NAME = new TextEncoder().encode(FUEL_EXPORT);
+
+/**
+ * Instruments module bytes with fuel metering and, when asked, a memory cap. Deterministic: the
+ * same bytes and options always give the same output bytes.
+ * @throws KernelError PKG_INVALID_WASM for bytes that are not a well-formed module (with the offset),
+ *   MEMORY_LIMIT when a memory starts above the cap, BAD_REQUEST for an invalid cap
+ */
+export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): Instrumented {
+  const cap = options.memoryMaxPages;
+  if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= 0 && cap <= MAX_CAP_PAGES)) {
+    throw new KernelError('BAD_REQUEST', `memoryMaxPages must be an integer from 0 to 2^48 pages, got ${String(cap)}`);
+  }
+  const info = readModule(bytes);
+  const memory = capMemories(bytes, info.memories, cap);
+  const fuelGlobal = info.importedGlobals + info.definedGlobals;
+  const w = new Writer(bytes.length + (bytes.length >>> 1) + 64);
+  w.bytes(bytes, 0, 8);
+  let globalDone = false;
+  let exportDone = false;
+  for (const s of info.sections) {
+    if (s.id !== 0) {
+      const rank = SECTION_RANK[s.id]!;
+      if (!globalDone && rank > RANK_GLOBAL) { appendToVector(w, 6, bytes, undefined, FUEL_GLOBAL); globalDone = true; }
+      if (!exportDone && rank > RANK_EXPORT) { appendToVector(w, 7, bytes, undefined, fuelExportEntry(fuelGlobal)); exportDone = true; }
+    }
+    switch (s.id) {
+      case 2: case 5: writePatched(w, bytes, s.id, s.body, s.end, memory.patches); break;
+      case 6: appendToVector(w, 6, bytes, s, FUEL_GLOBAL); globalDone = true; break;
+      case 7: appendToVector(w, 7, bytes, s, fuelExportEntry(fuelGlobal)); exportDone = true; break;
+      case 10: writeCode(w, bytes, s, info, fuelGlobal); break;
+      default: w.bytes(bytes, s.start, s.end);
+    }
+  }
+  if (!globalDone) appendToVector(w, 6, bytes, undefined, FUEL_GLOBAL);
+  if (!exportDone) appendToVector(w, 7, bytes, undefined, fuelExportEntry(fuelGlobal));
+  return { bytes: w.finish(), fuelExport: FUEL_EXPORT, memoryMaxPages: memory.maxPages, functions: info.paramCounts.length };
+}
+
+function fuelExportEntry(globalIndex: number): number[] {
+  const w = new Writer(32);
+  w.u32(FUEL_NAME.length);
+  w.bytes(FUEL_NAME, 0, FUEL_NAME.length);
+  w.byte(0x03);
+  w.u32(globalIndex);
+  return [...w.finish()];
+}
+
+/** Writes section `id` as the vector of `section` (or an empty one) with `entry` appended. */
+function appendToVector(w: Writer, id: number, input: Uint8Array, section: Section | undefined, entry: readonly number[]): void {
+  let count = 0;
+  let rest = 0;
+  let end = 0;
+  if (section) {
+    const r = new Reader(input, section.body, section.end);
+    count = r.u32();
+    rest = r.pos;
+    end = section.end;
+  }
+  const countLen = new Writer(8);
+  countLen.u32(count + 1);
+  w.byte(id);
+  w.u32(countLen.len + (end - rest) + entry.length);
+  w.bytes(countLen.buf, 0, countLen.len);
+  w.bytes(input, rest, end);
+  for (const b of entry) w.byte(b);
+}
+
+/** The code section, every body rewritten; its size is written as a 5-byte LEB128 and patched. */
+function writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, fuelGlobal: number): void {
+  const rewriter = new BodyRewriter(input, info.tables64, info.memories.map((m) => m.is64), fuelGlobal);
+  w.byte(10);
+  const sizeAt = w.len;
+  w.reserve(5);
+  w.len += 5;
+  const r = new Reader(input, s.body, s.end);
+  const n = r.u32();
+  w.u32(n);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const size = r.u32();
+    if (size > r.end - r.pos) r.truncated(`function ${info.importedFuncs + i}'s body of ${size} bytes (from byte ${at})`);
+    rewriter.rewrite(w, r.pos, r.pos + size, info.paramCounts[i]!, fuelGlobal);
+    r.pos += size;
+  }
+  if (r.pos !== r.end) invalid(`${r.end - r.pos} bytes follow the last function body`, r.pos);
+  let v = w.len - sizeAt - 5;
+  if (v > 0xffff_ffff) throw new KernelError('PKG_TOO_LARGE', 'the instrumented code section exceeds 4 GiB');
+  for (let k = 0; k < 5; k++) {
+    w.buf[sizeAt + k] = (v % 128) | (k < 4 ? 0x80 : 0);
+    v = Math.floor(v / 128);
+  }
+}

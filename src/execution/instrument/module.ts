@@ -1,0 +1,192 @@
+/**
+ * The module-level facts instrumentation needs, read once from untrusted bytes: where each section
+ * lies, how many functions/globals/tables/memories are imported and defined, each function's
+ * parameter count (for the index of the scratch locals), the index type of each table and memory
+ * (for bulk-operation charges), each memory's limits (for the cap) and the exports (for the fuel
+ * export's name and index). Everything else is the engine's to validate.
+ */
+import { FUEL_EXPORT } from './encode.ts';
+import { Reader, invalid } from './reader.ts';
+
+export interface Section {
+  readonly id: number;
+  /** Offset of the section id byte. */
+  readonly start: number;
+  /** Content range (after the size). */
+  readonly body: number;
+  readonly end: number;
+}
+
+export interface MemoryDecl {
+  readonly imported: boolean;
+  readonly is64: boolean;
+  readonly shared: boolean;
+  readonly min: number;
+  readonly max: number | undefined;
+  /** Byte range of the limits (flags, min, max) inside the import or memory section. */
+  readonly limitsStart: number;
+  readonly limitsEnd: number;
+}
+
+export interface ModuleInfo {
+  readonly sections: readonly Section[];
+  readonly importedFuncs: number;
+  /** Parameter count of each defined function, by defined index. */
+  readonly paramCounts: Uint32Array;
+  readonly importedGlobals: number;
+  readonly definedGlobals: number;
+  readonly tables64: readonly boolean[];
+  readonly memories: readonly MemoryDecl[];
+}
+
+const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
+/** Required order of the non-custom sections (the tag section sits between memory and global). */
+export const SECTION_RANK = [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6];
+export const RANK_GLOBAL = 7;
+export const RANK_EXPORT = 8;
+
+export function sectionName(id: number): string {
+  return `${SECTION_NAMES[id] ?? 'unknown'} section (id ${id})`;
+}
+
+const FUEL_NAME = new TextEncoder().encode(FUEL_EXPORT);
+
+/**
+ * Checks the header and every section boundary, then reads the sections instrumentation needs.
+ * @throws KernelError PKG_INVALID_WASM naming the offset of the first defect
+ */
+export function readModule(bytes: Uint8Array): ModuleInfo {
+  if (bytes.length < 8) invalid(`a module is at least 8 bytes (magic and version), got ${bytes.length}`, 0);
+  if (bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) invalid('bad magic: expected \\0asm', 0);
+  const version = bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24);
+  if (version !== 1) {
+    invalid(version === 0x1000d ? 'this is a WebAssembly component, not a core module' : `unsupported binary version 0x${(version >>> 0).toString(16)} (expected 1)`, 4);
+  }
+  const sections: Section[] = [];
+  const r = new Reader(bytes, 8, bytes.length);
+  let lastRank = 0;
+  while (r.pos < r.end) {
+    const start = r.pos;
+    const id = r.u8();
+    if (id >= SECTION_RANK.length) invalid(`unknown section id ${id}`, start);
+    const size = r.u32();
+    if (size > r.end - r.pos) invalid(`${sectionName(id)} declares ${size} bytes but only ${r.end - r.pos} remain`, start);
+    const rank = SECTION_RANK[id]!;
+    if (id !== 0) {
+      if (rank <= lastRank) invalid(`${sectionName(id)} is duplicated or out of order`, start);
+      lastRank = rank;
+    }
+    sections.push({ id, start, body: r.pos, end: r.pos + size });
+    r.pos += size;
+  }
+
+  const info = {
+    sections, importedFuncs: 0, paramCounts: new Uint32Array(0) as Uint32Array, importedGlobals: 0, definedGlobals: 0,
+    tables64: [] as boolean[], memories: [] as MemoryDecl[],
+  };
+  let typeParams: Uint32Array = new Uint32Array(0);
+  let definedFuncs = -1;
+  for (const s of sections) {
+    const sr = new Reader(bytes, s.body, s.end);
+    switch (s.id) {
+      case 1: typeParams = readTypes(sr); break;
+      case 2: readImports(sr, info); break;
+      case 3: info.paramCounts = readFunctions(sr, typeParams); definedFuncs = info.paramCounts.length; break;
+      case 4: readTables(sr, info.tables64); break;
+      case 5: for (let n = sr.count('memory'); n > 0; n--) info.memories.push(readLimits(sr, false)); break;
+      case 6: info.definedGlobals = sr.count('global'); sr.pos = sr.end; break;
+      case 7: readExports(sr, info.importedGlobals + info.definedGlobals); break;
+      case 10: {
+        const n = sr.u32();
+        if (n !== Math.max(definedFuncs, 0)) invalid(`the code section has ${n} bodies but the function section declares ${Math.max(definedFuncs, 0)} functions`, s.body);
+        sr.pos = sr.end;
+        break;
+      }
+      default: sr.pos = sr.end;
+    }
+    if (sr.pos !== sr.end) invalid(`${sectionName(s.id)} has ${sr.end - sr.pos} unexpected trailing bytes`, sr.pos);
+  }
+  if (definedFuncs > 0 && !sections.some((s) => s.id === 10)) invalid(`the function section declares ${definedFuncs} functions but there is no code section`, bytes.length);
+  return info;
+}
+
+function readTypes(r: Reader): Uint32Array {
+  const n = r.count('type');
+  const params = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const form = r.u8();
+    if (form !== 0x60) invalid(`type ${i} has form 0x${form.toString(16)}; only function types are supported (no GC proposal types)`, at);
+    const np = r.count('parameter');
+    for (let k = 0; k < np; k++) r.valType();
+    params[i] = np;
+    for (let k = r.count('result'); k > 0; k--) r.valType();
+  }
+  return params;
+}
+
+function readImports(r: Reader, info: { importedFuncs: number; importedGlobals: number; tables64: boolean[]; memories: MemoryDecl[] }): void {
+  for (let n = r.count('import'); n > 0; n--) {
+    r.skip(r.u32()); // module name
+    r.skip(r.u32()); // field name
+    const at = r.pos;
+    const kind = r.u8();
+    if (kind === 0) { r.u32(); info.importedFuncs++; }
+    else if (kind === 1) { r.valType(); info.tables64.push(readLimits(r, true).is64); }
+    else if (kind === 2) info.memories.push(readLimits(r, true));
+    else if (kind === 3) { r.valType(); r.u8(); info.importedGlobals++; }
+    else if (kind === 4) { r.u8(); r.u32(); }
+    else invalid(`unknown import kind ${kind}`, at);
+  }
+}
+
+function readFunctions(r: Reader, typeParams: Uint32Array): Uint32Array {
+  const n = r.count('function');
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const t = r.u32();
+    if (t >= typeParams.length) invalid(`function ${i} names type ${t} but only ${typeParams.length} types exist`, at);
+    out[i] = typeParams[t]!;
+  }
+  return out;
+}
+
+function readTables(r: Reader, tables64: boolean[]): void {
+  for (let n = r.count('table'); n > 0; n--) {
+    const at = r.pos;
+    // A table with an initializer expression (function references) starts with 0x40 0x00.
+    if (r.bytes[r.pos] === 0x40) invalid('tables with initializer expressions (function-references proposal) are not supported', at);
+    r.valType();
+    tables64.push(readLimits(r, true).is64);
+  }
+}
+
+/** Limits flags: bit 0 has-max, bit 1 shared, bit 2 64-bit indices. */
+function readLimits(r: Reader, imported: boolean): MemoryDecl {
+  const limitsStart = r.pos;
+  const flags = r.u8();
+  if (flags > 7) invalid(`unsupported limits flags 0x${flags.toString(16)}`, limitsStart);
+  const is64 = (flags & 4) !== 0;
+  const min = is64 ? r.u64() : r.u32();
+  const max = flags & 1 ? (is64 ? r.u64() : r.u32()) : undefined;
+  return { imported, is64, shared: (flags & 2) !== 0, min, max, limitsStart, limitsEnd: r.pos };
+}
+
+/** Export names are checked for the fuel export's, and global indices so none can name the fuel global. */
+function readExports(r: Reader, globals: number): void {
+  const n = r.count('export');
+  const b = r.bytes;
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const len = r.u32();
+    const start = r.pos;
+    r.skip(len);
+    if (len === FUEL_NAME.length && FUEL_NAME.every((c, k) => b[start + k] === c)) {
+      invalid(`the module already exports "${FUEL_EXPORT}": it was instrumented before, or it tries to shadow the fuel counter`, at);
+    }
+    const kind = r.u8();
+    const index = r.u32();
+    if (kind === 3 && index >= globals) invalid(`export of global ${index} out of range (${globals} globals)`, at);
+  }
+}

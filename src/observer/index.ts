@@ -1,0 +1,23 @@
+/**
+ * Execution DNA (docs/dna.md): the tamper-evident trace of every run — record, verify, prove,
+ * attest, explain, export and replay. Web standards only.
+ */
+export { createDnaRecorder, type DnaRecorder, type DnaRecorderOptions, type RecordFacts, type TraceSink } from './recorder.ts';
+export { verifyTrace, reportOf, type TraceReport, type TraceStatus, type VerifyOptions } from './verify.ts';
+export { analyzeTrace, type Analysis, type Fault } from './analyze.ts';
+export {
+  inclusionProof, verifyInclusion, consistencyProof, verifyConsistency, INCLUSION_FORMAT, CONSISTENCY_FORMAT,
+  type InclusionProof, type ConsistencyProof, type ProofCheck, type ProofOptions,
+} from './proofs.ts';
+export { MerkleTree, verifyInclusionPath, verifyConsistencyPath } from './merkle.ts';
+export { explainTrace, FLAG_MEANING, type ExplainJson, type Denial } from './explain.ts';
+export { exportEvidence, readEvidence, EVIDENCE_FORMAT, type EvidenceInput, type EvidenceIndex } from './evidence.ts';
+export { replayFeed, createReplayChecker, NONDETERMINISTIC_SYSCALLS, type ReplayChecker, type ReplayReport } from './replay.ts';
+export { outcomeFromError } from './outcome.ts';
+export { DNA_PREDICATE_TYPE, checkpointBody, type DnaSummary, type SignedSummary } from './attestation.ts';
+export { RISK_FLAGS, scoreRun, type RiskFlag, type Score, type Deduction } from './score.ts';
+export {
+  TRACE_FORMAT, RUN_STATUSES,
+  type GenesisInfo, type PackageInfo, type RedactionRules, type RunOutcome, type RunStatus, type TraceEntry,
+  type CallEntry, type DropEntry, type GenesisEntry, type SummaryOutcome,
+} from './format.ts';
