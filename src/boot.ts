@@ -152,7 +152,10 @@ export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
 
   const booted = await step('ready', async () => {
     const capabilities = { ...platform.capabilities, persistentStorage: hostStores.report.persistent };
-    const kernel = createKernel({ platform: { ...platform, capabilities, stores: hostStores.stores }, config, boot: report });
+    const kernel = createKernel({
+      platform: { ...platform, capabilities, stores: hostStores.stores }, config, boot: report,
+      ...(loaded.secrets.kernelKey && { signingKey: loaded.secrets.kernelKey }),
+    });
     const booted: BootedKernel = Object.freeze({
       ...kernel,
       boot: report,

@@ -5,6 +5,7 @@ import { resolveCrypto } from './crypto/noble.ts';
 import { KernelError, asKernelError } from './errors.ts';
 import type { CryptoProvider } from './ports/crypto-provider.ts';
 import type { Platform } from './ports/platform.ts';
+import { createInstrumenter, type Instrumenter } from './execution/instrument/index.ts';
 
 export interface KernelOptions {
   platform: Platform;
@@ -12,6 +13,8 @@ export interface KernelOptions {
   config?: unknown;
   /** Set by `bootKernel`: the report of the boot that produced this kernel. */
   boot?: BootReport;
+  /** 32-byte Ed25519 seed that signs checkpoints and attestations; a fresh one per kernel when absent. */
+  signingKey?: Uint8Array;
 }
 
 export interface HealthReport {
@@ -29,6 +32,10 @@ export interface Kernel {
   /** How this kernel was booted; null when it was made by `createKernel` directly (no boot sequence ran). */
   readonly boot: BootReport | null;
   readonly crypto: CryptoProvider;
+  /** The kernel's signing key (Ed25519 seed): checkpoints and attestations of every run. */
+  readonly signingKey: Uint8Array;
+  /** The kernel's instrumentation cache: a module run many times is instrumented once. */
+  readonly instrumenter: Instrumenter;
   /**
    * Compiles module bytes through the platform's loader.
    * @throws KernelError WASM_COMPILE_FAILED, WASM_NOT_BUNDLED
@@ -59,6 +66,8 @@ export function createKernel(options: KernelOptions): Kernel {
     configDigest: configDigest(config),
     boot: options.boot ?? null,
     crypto,
+    signingKey: options.signingKey ?? crypto.randomBytes(32),
+    instrumenter: createInstrumenter({ sha256: crypto.sha256 }),
     compile,
     async invoke(bytes, exportName, args = []) {
       const module = await compile(bytes);

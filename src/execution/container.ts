@@ -71,7 +71,12 @@ export interface ContainerResult {
   /** The guest's filesystem after the run (write it back with the host's adapter). */
   readonly fs: Vfs;
   readonly durationMs: number;
+  /** A copy of linear memory at the end of a run that trapped or was stopped by policy or quarantine (evidence). */
+  readonly memory?: Uint8Array;
 }
+
+/** Statuses whose end state is evidence: their linear memory is kept in the result. */
+const SNAPSHOT: ReadonlySet<ContainerStatus> = new Set(['trapped', 'quarantined', 'denied']);
 
 const EXIT: Record<Exclude<ContainerStatus, 'exited'>, { exit: number; code: ErrorCode }> = {
   trapped: { exit: 134, code: 'WASM_TRAP' },
@@ -202,5 +207,6 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     peakMemoryBytes: memory?.buffer.byteLength ?? 0,
     fs: sys.vfs,
     durationMs: performance.now() - t0,
+    ...(memory && SNAPSHOT.has(end.status) ? { memory: new Uint8Array(memory.buffer.slice(0)) } : {}),
   };
 }

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createNodePlatform } from '../../platform/node/index.ts';
-import { fileQuarantineStore } from '../../platform/node/quarantine-file-store.ts';
+import { createSqliteStores } from '../../platform/node/sqlite-store.ts';
+
+/** The Node kernel's quarantine store: SQLite in a data directory (a fresh instance is a restart). */
+const fileQuarantineStore = (dir: string) => createSqliteStores(dir).quarantine;
 import type { Stores } from '../../src/ports/platform.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
 import type { ConformanceEnv } from '../conformance/harness.ts';
@@ -37,4 +40,4 @@ function suite(label: string, makeStores?: () => Promise<Stores>): void {
 }
 
 suite('no host stores (memory fallback)');
-suite('file quarantine store', async () => ({ ...memoryStores(), quarantine: fileQuarantineStore(join(scratch, `s${n++}`)) }));
+suite('SQLite quarantine store', async () => ({ ...memoryStores(), quarantine: fileQuarantineStore(join(scratch, `s${n++}`)) }));

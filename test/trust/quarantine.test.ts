@@ -4,7 +4,10 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileQuarantineStore } from '../../platform/node/quarantine-file-store.ts';
+import { createSqliteStores } from '../../platform/node/sqlite-store.ts';
+
+/** The Node kernel's quarantine store: SQLite in a data directory (a fresh instance is a restart). */
+const fileQuarantineStore = (dir: string) => createSqliteStores(dir).quarantine;
 import { generateKeyPair } from '../../src/crypto/keys.ts';
 import { isKernelError, type ErrorCode } from '../../src/errors.ts';
 import { manualClock } from '../../src/ports/clock.ts';
@@ -112,7 +115,7 @@ describe('release requires a valid admin signature', () => {
   });
 });
 
-describe('the Node file store', () => {
+describe('the Node store (SQLite in the data directory)', () => {
   it('quarantine survives a restart: a fresh store over the same file refuses the launch', async () => {
     const dir = freshDir();
     await quarantine(fileQuarantineStore(dir), ID, 'operator', 'cli', manualClock(10_000));
@@ -137,28 +140,14 @@ describe('the Node file store', () => {
     assert.equal((await fileQuarantineStore(dir).history(ID)).length, 2);
   });
 
-  it('a torn last line (a write that never completed) is ignored and repaired; a damaged line is STORE_SCHEMA', async () => {
-    const dir = freshDir();
-    const s = fileQuarantineStore(dir);
-    await quarantine(s, ID, 'one', 'kernel', manualClock(1));
-    appendFileSync(s.path, '{"identity":"acme/x","quaran');
-    assert.equal((await s.list()).length, 1);
-    await quarantine(s, identityOf('acme', 'sha256:two'), 'two', 'kernel', manualClock(2));
-    assert.equal(readFileSync(s.path, 'utf8').split('\n').length, 3);
-    assert.equal((await fileQuarantineStore(dir).list()).length, 2);
-    writeFileSync(s.path, `${readFileSync(s.path, 'utf8')}not json\n`);
-    await assert.rejects(s.get(ID), code('STORE_SCHEMA'));
-    await assert.rejects(assertLaunchAllowed(s, ID), code('STORE_UNAVAILABLE'));
-  });
-
   it('an unwritable data directory is STORE_UNAVAILABLE', async () => {
     const file = join(scratch, 'a-file');
     writeFileSync(file, 'x');
-    await assert.rejects(quarantine(fileQuarantineStore(join(file, 'sub')), ID, 'r', 'k'), code('STORE_UNAVAILABLE'));
+    await assert.rejects(async () => quarantine(fileQuarantineStore(join(file, 'sub')), ID, 'r', 'k'), code('STORE_UNAVAILABLE'));
   });
 });
 
-describe('the file store passes the quarantine cases of the store contract', () => {
+describe('the SQLite store passes the quarantine cases of the store contract', () => {
   const env = {
     runtime: 'node' as const,
     platform: createNodePlatform(),

@@ -8,7 +8,7 @@ import type { QuarantineRecord, QuarantineStore } from '../../../src/ports/quara
 import {
   quarantine, quarantineState, releaseQuarantine, releaseStatementBytes, signRelease, RELEASE_TYPE, type ReleaseStatement,
 } from '../../../src/trust/index.ts';
-import { fileQuarantineStore } from '../quarantine-file-store.ts';
+import { createSqliteStores } from '../sqlite-store.ts';
 
 /**
  * `forge quarantine list|history|add|statement|release`. State lives in the data directory's
@@ -18,7 +18,7 @@ import { fileQuarantineStore } from '../quarantine-file-store.ts';
  */
 export function registerQuarantine(program: Command): void {
   const q = program.command('quarantine').description('list, add and release quarantined container identities (tenant/packageDigest)');
-  const dataDir = (c: Command) => c.option('--data-dir <dir>', 'the data directory', '.forge/');
+  const dataDir = (c: Command) => c.option('--data-dir <dir>', 'the kernel state directory (SQLite stores in DIR/data)', '.forge');
 
   dataDir(q.command('list').description('list quarantined identities'))
     .option('--all', 'include released identities')
@@ -85,8 +85,9 @@ export function registerQuarantine(program: Command): void {
 
 interface ReleaseCliOptions { dataDir: string; reason: string; key?: string; signature?: string; keyId?: string; at?: number; adminKeys?: string }
 
+/** The kernel's own store (SQLite in DIR/data): the same state `forge run` and `forge serve` consult. */
 function storeOf(dataDir: string): QuarantineStore {
-  return fileQuarantineStore(dataDir);
+  return createSqliteStores(join(dataDir, 'data')).quarantine;
 }
 
 function line(r: QuarantineRecord): string {

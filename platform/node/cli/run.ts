@@ -4,27 +4,20 @@
  * out, 125 stopped by policy, quarantine or the output cap, 126 refused before start
  * (verification, policy, an invalid module), 134 trapped, 137 killed.
  */
-import { basename } from 'node:path';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { configDigest, limitsSchema, resolveConfig, type Limits } from '../../../src/config/index.ts';
-import { fromHex, toHex } from '../../../src/crypto/encoding.ts';
-import { verifyPackage } from '../../../src/crypto/index.ts';
+import { runGuest, type BuiltinPolicyName } from '../../../src/core/run.ts';
+import { toHex } from '../../../src/crypto/encoding.ts';
 import { verifyTrustRoot } from '../../../src/crypto/root-signing.ts';
 import { KernelError, exitCodeOf } from '../../../src/errors.ts';
-import { launchContainer, type ContainerResult } from '../../../src/execution/container.ts';
-import type { GateHooks } from '../../../src/execution/syscalls.ts';
-import { mountBundledFiles } from '../../../src/execution/wasi/bundled-files.ts';
 import { Vfs } from '../../../src/execution/wasi/vfs.ts';
-import { createDnaRecorder, type DnaRecorder } from '../../../src/observer/index.ts';
-import type { RunStatus } from '../../../src/observer/format.ts';
-import {
-  assertLaunchAllowed, builtinPolicy, createTrustGate, identityOf, parsePolicyText, policyDigest, type PolicyDocument, type Subject,
-} from '../../../src/trust/index.ts';
-import { createNodePlatform } from '../index.ts';
+import { parsePolicyText, type PolicyDocument } from '../../../src/trust/index.ts';
+import { bootNodeKernel } from '../boot.ts';
 import { loadHostDir, writeBackHostDir, type HostMount, type WriteBackReport } from '../fs-mount.ts';
-import { fileQuarantineStore } from '../quarantine-file-store.ts';
+import { loadKernelKey } from '../kernel-key.ts';
 import { cliCrypto, collect, readBytes, readRoot, writeAtomic } from './package-io.ts';
-import { checkDistinct, parseDir, parseDuration, parseEnv, parseFuel, parseSize, type DirSpec } from './run-options.ts';
+import { checkDistinct, parseDir, parseDuration, parseEnv, parseFuel, parseSize } from './run-options.ts';
 import { guestOutput, note, processStdin, stdioTty } from './run-io.ts';
 
 interface RunOptions {
@@ -45,171 +38,98 @@ interface RunOptions {
 /** Codes that mean "refused before start": they exit 126 whatever their own exit status. */
 const REFUSALS = /^(PKG_|TRUST_ROOT_|POLICY_INVALID|WASM_|MEMORY_LIMIT)/;
 
-interface Loaded {
-  module: Uint8Array;
-  moduleDigest: string;
-  packageDigest: string;
-  subject: Subject;
-  files: ReadonlyMap<string, Uint8Array>;
-  entry: string;
-  manifestLimits: { fuel?: number; memory?: number; timeoutMs?: number };
-  pkg: { digest: string; name?: string; version?: string; signer?: string };
-}
-
-async function load(target: string, o: RunOptions): Promise<Loaded> {
-  const bytes = readBytes(target, 'module or package');
-  const isWasm = bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
-  if (isWasm) {
-    if (!o.allowUnsigned) {
-      throw new KernelError('PKG_UNSIGNED', `${target} is a bare WebAssembly module with no signature: pass --allow-unsigned to run it anyway (its provenance is recorded as unsigned), or sign it (forge pack … --key KEY.json) and run the .forgepkg with --trust ROOT.json`);
-    }
-    const digest = toHex(cliCrypto.sha256(bytes));
-    return {
-      module: bytes, moduleDigest: digest, packageDigest: digest, files: new Map(), entry: '_start', manifestLimits: {},
-      subject: { signed: false, packageDigest: digest, tenant: 'local' }, pkg: { digest },
-    };
-  }
-  if (o.trust === undefined) {
-    throw new KernelError('PKG_UNSIGNED', `${target} is a package: pass --trust ROOT.json to verify its signatures before it runs`);
-  }
-  const now = Date.now();
-  const root = await verifyTrustRoot(readRoot(o.trust), { crypto: cliCrypto, now });
-  const v = await verifyPackage(bytes, root, { crypto: cliCrypto, now });
-  const signer = v.signers[0]?.keyId;
-  return {
-    module: v.module, moduleDigest: v.moduleDigest, packageDigest: v.packageDigest, files: v.files, entry: v.manifest.entry,
-    manifestLimits: v.manifest.limits,
-    subject: {
-      signed: true, packageName: v.manifest.name, packageDigest: v.packageDigest, rootVersion: v.rootVersion, tenant: 'local',
-      ...(signer !== undefined && { signer }),
-    },
-    pkg: { digest: v.packageDigest, name: v.manifest.name, version: v.manifest.version, ...(signer !== undefined && { signer }) },
-  };
-}
-
-/** Flags win; a manifest may ask for less than the defaults, never more (the kernel decides). */
-function limitsFor(o: RunOptions, m: Loaded['manifestLimits']): Limits {
-  const d = limitsSchema.parse({});
-  const within = (asked: number | undefined, dflt: number) => (asked === undefined ? dflt : Math.min(asked, dflt));
-  return {
-    ...d,
-    fuel: o.fuel !== undefined ? parseFuel(o.fuel) : within(m.fuel, d.fuel),
-    memoryBytes: o.memory !== undefined ? parseSize(o.memory, '--memory') : within(m.memory, d.memoryBytes),
-    timeoutMs: o.timeout !== undefined ? parseDuration(o.timeout, '--timeout') : within(m.timeoutMs, d.timeoutMs),
-  };
-}
-
-function policyLayers(o: RunOptions, dirs: readonly DirSpec[], bundled: readonly string[], env: readonly (readonly [string, string])[]): PolicyDocument[] {
+function policyOf(o: RunOptions, hasGrants: boolean): BuiltinPolicyName | PolicyDocument[] {
   const name = o.policy;
   if (name === 'baseline' || name === 'strict' || name === 'permissive') {
-    if (name !== 'permissive' && (dirs.length > 0 || env.length > 0)) {
+    if (name !== 'permissive' && hasGrants) {
       note(`warning: policy ${name} grants no files and no environment; --dir/--env are mounted but every access is denied (use --policy permissive)`);
     }
-    return [builtinPolicy(name, {
-      dirs: [...dirs.map((d) => ({ guest: d.guestAbs, readonly: d.readonly })), ...bundled.map((guest) => ({ guest, readonly: true }))],
-      env: env.map(([k]) => k),
-    })];
+    return name;
   }
   return [parsePolicyText(new TextDecoder().decode(readBytes(name, 'policy')), name)];
 }
 
-const RUN_STATUS: Record<ContainerResult['status'], RunStatus> = {
-  exited: 'exited', trapped: 'trapped', 'fuel-exhausted': 'fuel-exhausted', 'timed-out': 'timeout', killed: 'killed',
-  quarantined: 'quarantined', denied: 'denied', 'output-limit': 'output-limit',
-};
-
-function exitCodeFor(r: ContainerResult): number {
-  if (r.status === 'exited') return r.exitCode & 0xff;
-  if (r.status === 'fuel-exhausted' || r.status === 'timed-out') return 124;
-  if (r.status === 'denied' || r.status === 'quarantined' || r.status === 'output-limit') return 125;
-  return r.exitCode;
+/** A trace file written as the run goes (write-behind: each flushed batch is appended). */
+function fileSink(path: string) {
+  writeFileSync(path, '');
+  return async (_runId: string, _fromSeq: number, lines: string[]) => {
+    if (lines.length) appendFileSync(path, `${lines.join('\n')}\n`);
+  };
 }
 
 async function execute(target: string, args: readonly string[], o: RunOptions): Promise<number> {
-  const loaded = await load(target, o);
-  const limits = limitsFor(o, loaded.manifestLimits);
   const env = o.env.map(parseEnv);
   const dirs = [...o.dir.map((d) => parseDir(d, false)), ...o.dirRo.map((d) => parseDir(d, true))];
   checkDistinct(dirs);
-
-  const platform = createNodePlatform();
-  const vfs = new Vfs();
-  const hostMounts: HostMount[] = dirs.map((d) => loadHostDir(vfs, d.host, d.guest, { readonly: d.readonly }));
-  for (const hm of hostMounts) for (const r of hm.refused) note(`warning: not mounted: ${r}`);
-  const bundled = mountBundledFiles(vfs, loaded.files).map((m) => m.absPath);
-
-  const layers = policyLayers(o, dirs, bundled, env);
-  const identity = identityOf('local', loaded.packageDigest);
-  const store = fileQuarantineStore(o.dataDir);
-  await assertLaunchAllowed(store, identity);
-  const gate = createTrustGate({ layers, subject: loaded.subject, identity, clock: platform.clock, quarantine: store });
-
-  let recorder: DnaRecorder | undefined;
-  if (o.trace !== undefined || o.report !== undefined) {
-    const keyHex = process.env['FORGE_KERNEL_KEY'];
-    const signingKey = keyHex !== undefined ? fromHex(keyHex.trim()) : cliCrypto.randomBytes(32);
-    if (signingKey === undefined || signingKey.length !== 32) throw new KernelError('CONFIG_INVALID', 'FORGE_KERNEL_KEY must be 64 hex digits (an Ed25519 seed)');
-    const config = resolveConfig({});
-    recorder = createDnaRecorder({
-      crypto: cliCrypto, signingKey, checkpointInterval: config.trace.checkpointInterval,
-      genesis: {
-        kernelId: config.kernelId, configDigest: configDigest(config), package: loaded.pkg, policyDigest: policyDigest(layers), identity,
-        limits: { fuel: limits.fuel, memoryBytes: limits.memoryBytes, timeoutMs: limits.timeoutMs, stdoutBytes: limits.stdoutBytes, stderrBytes: limits.stderrBytes },
-        startedAt: Date.now(),
-      },
-    });
+  const bytes = readBytes(target, 'module or package');
+  // The core's refusals name no flags; say here which flag to pass.
+  const isWasm = bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  if (isWasm && !o.allowUnsigned) {
+    throw new KernelError('PKG_UNSIGNED', `${target} is a bare WebAssembly module with no signature: pass --allow-unsigned to run it anyway (its provenance is recorded as unsigned), or sign it (forge pack … --key KEY.json) and run the .forgepkg with --trust ROOT.json`);
   }
-  const rec = recorder;
-  const hooks: GateHooks = {
-    decide: (req) => gate.decide(req),
-    record(req, decision, outcome, ctx) {
-      gate.observe(req, decision, outcome);
-      rec?.record(req, decision, outcome, { fuelUsed: ctx.fuelUsed, trust: gate.score });
-    },
+  if (!isWasm && o.trust === undefined) {
+    throw new KernelError('PKG_UNSIGNED', `${target} is a package: pass --trust ROOT.json to verify its signatures before it runs`);
+  }
+  const limits = {
+    ...(o.fuel !== undefined && { fuel: parseFuel(o.fuel) }),
+    ...(o.memory !== undefined && { memoryBytes: parseSize(o.memory, '--memory') }),
+    ...(o.timeout !== undefined && { timeoutMs: parseDuration(o.timeout, '--timeout') }),
   };
+  const policy = policyOf(o, dirs.length > 0 || env.length > 0);
 
-  const tty = stdioTty();
-  const output = guestOutput(tty);
-  let result: ContainerResult;
+  // The kernel boots as `forge serve` does: config (FORGE_CONFIG), self-tests, the SQLite stores in
+  // the data directory (quarantine state and traces persist), and the kernel key kept beside them.
+  const key = loadKernelKey({ dataDir: o.dataDir });
+  const kernel = await bootNodeKernel({
+    env: { ...process.env, FORGE_KERNEL_KEY: toHex(key.secretKey), FORGE_STORES_DATA_DIR: process.env['FORGE_STORES_DATA_DIR'] ?? join(o.dataDir, 'data') },
+  });
   try {
-    result = await launchContainer({
-      platform, module: loaded.module, moduleDigest: loaded.moduleDigest, entry: loaded.entry,
-      args: [basename(target), ...args], env, fs: vfs, limits, hooks,
-      stdin: processStdin(output.flush), stdout: output.stdout, stderr: output.stderr, keepOutput: false, tty,
-    });
-  } finally {
+    const now = Date.now();
+    const trustRoots = o.trust === undefined ? [] : [await verifyTrustRoot(readRoot(o.trust), { crypto: cliCrypto, now })];
+    const fs = new Vfs();
+    const hostMounts: HostMount[] = dirs.map((d) => loadHostDir(fs, d.host, d.guest, { readonly: d.readonly }));
+    for (const hm of hostMounts) for (const r of hm.refused) note(`warning: not mounted: ${r}`);
+
+    const tty = stdioTty();
+    const output = guestOutput(tty);
+    let run;
     try {
-      output.flush();
-    } catch {
-      // a closed stdout at exit: nothing left to tell the guest
+      run = await runGuest(kernel, {
+        bytes, trustRoots, allowUnsigned: o.allowUnsigned === true, policy,
+        grants: { dirs: dirs.map((d) => ({ guest: d.guestAbs, readonly: d.readonly })) },
+        name: basename(target), args, env, fs, limits, now,
+        ...(o.trace !== undefined && { trace: { sink: fileSink(o.trace) } }),
+        stdin: processStdin(output.flush), stdout: output.stdout, stderr: output.stderr, keepOutput: false, tty,
+      });
+    } finally {
+      try {
+        output.flush();
+      } catch {
+        // a closed stdout at exit: nothing left to tell the guest
+      }
     }
-  }
+    const { result } = run;
+    // A timed-out guest may have been stopped inside a host call, mid-change: its tree is not trusted.
+    const writeBack: WriteBackReport[] = result.status === 'timed-out' ? [] : hostMounts.map(writeBackHostDir);
+    for (const w of writeBack) for (const s of w.skipped) note(`warning: not written back: ${s}`);
+    if (result.status === 'timed-out' && hostMounts.some((h) => !h.mount.readonly)) note('the run timed out: its file changes were not written back');
+    if (result.status !== 'exited') note(`${result.status}: ${result.reason}`);
 
-  // A timed-out guest may have been stopped inside a host call, mid-change: its tree is not trusted.
-  const writeBack: WriteBackReport[] = result.status === 'timed-out' ? [] : hostMounts.map(writeBackHostDir);
-  for (const w of writeBack) for (const s of w.skipped) note(`warning: not written back: ${s}`);
-  if (result.status === 'timed-out' && hostMounts.some((h) => !h.mount.readonly)) note('the run timed out: its file changes were not written back');
-  if (result.status !== 'exited') note(`${result.status}: ${result.reason}`);
-
-  const code = exitCodeFor(result);
-  const summary = recorder ? await recorder.finish({
-    status: RUN_STATUS[result.status], ...(result.status === 'exited' ? { exitCode: result.exitCode } : {}),
-    ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
-  }) : undefined;
-  await gate.flush();
-  if (o.trace !== undefined && recorder) writeAtomic(o.trace, `${recorder.lines().join('\n')}\n`);
-  if (o.report !== undefined) {
-    const report = {
-      status: result.status, exitCode: code, guestExitCode: result.status === 'exited' ? result.exitCode : undefined,
-      fuelUsed: Number(result.fuelUsed), reason: result.reason, peakMemoryBytes: result.peakMemoryBytes,
-      durationMs: Math.round(result.durationMs), provenance: loaded.subject.signed ? 'signed' : 'unsigned', package: loaded.pkg,
-      limits, trust: { score: gate.score, quarantined: gate.quarantined },
-      writeBack: writeBack.map((w, i) => ({ dir: hostMounts[i]!.hostDir, ...w })),
-      trace: summary ? { runId: summary.summary.runId, entries: summary.summary.count, summary: summary.summary } : undefined,
-    };
-    writeAtomic(o.report, `${JSON.stringify(report, null, 2)}\n`);
+    if (o.report !== undefined) {
+      const report = {
+        status: result.status, exitCode: run.exitCode, guestExitCode: result.status === 'exited' ? result.exitCode : undefined,
+        fuelUsed: Number(result.fuelUsed), reason: result.reason, peakMemoryBytes: result.peakMemoryBytes,
+        durationMs: Math.round(result.durationMs), provenance: run.subject.signed ? 'signed' : 'unsigned', package: run.pkg,
+        identity: run.identity, limits: run.limits, trust: run.trust,
+        writeBack: writeBack.map((w, i) => ({ dir: hostMounts[i]!.hostDir, ...w })),
+        trace: run.trace ? { runId: run.trace.runId, entries: run.trace.summary.summary.count, summary: run.trace.summary.summary } : undefined,
+      };
+      writeAtomic(o.report, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    return run.exitCode;
+  } finally {
+    await kernel.close();
   }
-  return code;
 }
 
 function fail(e: unknown): number {
@@ -238,7 +158,7 @@ export function registerRun(program: Command): void {
     .option('--timeout <duration>', 'wall-clock limit, e.g. 5s or 500ms')
     .option('--trace <out.jsonl>', 'write the Execution DNA trace (JSON lines)')
     .option('--report <out.json>', 'write a JSON report: status, exit code, fuel, reason, trace summary')
-    .option('--data-dir <dir>', 'where quarantine state is kept', '.forge/')
+    .option('--data-dir <dir>', 'the kernel state directory: SQLite stores in DIR/data (quarantine, traces), the kernel key in DIR/kernel-key.json', '.forge')
     .action(async (target: string, args: string[], o: RunOptions, cmd: Command) => {
       // commander keeps the raw argv (untyped): the only way to see whether `--` was given.
       const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];

@@ -1,0 +1,235 @@
+/**
+ * One run of one guest, the same in every host (the CLI, the HTTP API, the Service Worker, the
+ * Worker): verify the package (or accept a bare module as unsigned) → refuse a quarantined
+ * identity → build the policy graph and the trust gate → open the Execution DNA → launch the
+ * container with every syscall through the gate → seal the trace with a signed summary.
+ */
+import type { Limits } from '../config/schema.ts';
+import { toHex } from '../crypto/encoding.ts';
+import { verifyPackage } from '../crypto/index.ts';
+import type { TrustRoot } from '../crypto/trust-root.ts';
+import { KernelError, isKernelError } from '../errors.ts';
+import { launchContainer, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
+import type { GateHooks } from '../execution/syscalls.ts';
+import { mountBundledFiles } from '../execution/wasi/bundled-files.ts';
+import { Vfs } from '../execution/wasi/vfs.ts';
+import type { Kernel } from '../kernel.ts';
+import { createDnaRecorder, type DnaRecorder } from '../observer/index.ts';
+import type { SignedSummary } from '../observer/attestation.ts';
+import type { RunStatus } from '../observer/format.ts';
+import type { TraceSink } from '../observer/recorder.ts';
+import {
+  assertLaunchAllowed, builtinPolicy, createTrustGate, identityOf, policyDigest, type PolicyDocument, type Subject,
+} from '../trust/index.ts';
+
+export type BuiltinPolicyName = 'baseline' | 'permissive' | 'strict';
+
+export interface RunRequest {
+  /** A `.forgepkg` (verified against `trustRoots`) or, with `allowUnsigned`, a bare WebAssembly module. */
+  readonly bytes: Uint8Array;
+  /** Verified trust roots; a package must verify under one of them. */
+  readonly trustRoots?: readonly TrustRoot[];
+  readonly allowUnsigned?: boolean;
+  /** A built-in policy (granting `grants`), or the run's policy layers, top first. Default `baseline`. */
+  readonly policy?: BuiltinPolicyName | readonly PolicyDocument[];
+  /** What a built-in policy grants: the mounted directories and the offered variable names. */
+  readonly grants?: { readonly dirs?: readonly { guest: string; readonly: boolean }[] };
+  /** Default `local`. The container identity is `${tenant}/${packageDigest}`. */
+  readonly tenant?: string;
+  /** argv after argv[0]; argv[0] is `name`. */
+  readonly args?: readonly string[];
+  /** argv[0]: by convention the file name the guest was given as. */
+  readonly name?: string;
+  readonly env?: readonly (readonly [string, string])[];
+  /** A filesystem the host prepared (its mounts become preopens); files bundled in the package are added read-only. */
+  readonly fs?: Vfs;
+  /** Limits asked for; each is capped by the kernel's configured limit and by the package's own. */
+  readonly limits?: Partial<Limits>;
+  /** Trace persistence. Default: the platform's TraceStore, sealed at the end. `false`: no trace. */
+  readonly trace?: false | { readonly sink?: TraceSink; readonly retainLines?: boolean };
+  /** Wall-clock ms for the genesis entry and verification; default the platform clock. */
+  readonly now?: number;
+  readonly stdin?: ContainerOptions['stdin'];
+  readonly stdout?: ContainerOptions['stdout'];
+  readonly stderr?: ContainerOptions['stderr'];
+  readonly keepOutput?: boolean;
+  readonly tty?: ContainerOptions['tty'];
+  readonly signal?: AbortSignal;
+}
+
+export interface RunPackageInfo {
+  readonly digest: string;
+  readonly name?: string;
+  readonly version?: string;
+  readonly signer?: string;
+}
+
+export interface RunOutcome {
+  readonly result: ContainerResult;
+  /** The process exit code by the CLI convention: the guest's, or 124 limits, 125 policy/quarantine/output, 134 trap, 137 killed. */
+  readonly exitCode: number;
+  readonly identity: string;
+  readonly subject: Subject;
+  readonly pkg: RunPackageInfo;
+  readonly limits: Limits;
+  readonly policyDigest: string;
+  readonly trust: { readonly score: number; readonly quarantined: boolean };
+  /** Present when the run was traced. */
+  readonly trace?: { readonly runId: string; readonly summary: SignedSummary; readonly recorder: DnaRecorder };
+}
+
+const RUN_STATUS: Record<ContainerResult['status'], RunStatus> = {
+  exited: 'exited', trapped: 'trapped', 'fuel-exhausted': 'fuel-exhausted', 'timed-out': 'timeout', killed: 'killed',
+  quarantined: 'quarantined', denied: 'denied', 'output-limit': 'output-limit',
+};
+
+/** The CLI/HTTP exit convention for a finished container. */
+export function exitCodeOfResult(r: ContainerResult): number {
+  if (r.status === 'exited') return r.exitCode & 0xff;
+  if (r.status === 'fuel-exhausted' || r.status === 'timed-out') return 124;
+  if (r.status === 'denied' || r.status === 'quarantined' || r.status === 'output-limit') return 125;
+  return r.exitCode;
+}
+
+interface Loaded {
+  module: Uint8Array;
+  moduleDigest: string;
+  entry: string;
+  files: ReadonlyMap<string, Uint8Array>;
+  manifestLimits: { fuel?: number; memory?: number; timeoutMs?: number };
+  subject: Subject;
+  pkg: RunPackageInfo;
+}
+
+const isWasm = (b: Uint8Array) => b.length >= 4 && b[0] === 0x00 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
+
+async function load(kernel: Kernel, req: RunRequest, tenant: string, now: number): Promise<Loaded> {
+  if (isWasm(req.bytes)) {
+    if (!req.allowUnsigned) {
+      throw new KernelError('PKG_UNSIGNED', 'this is a bare WebAssembly module with no signature: allow unsigned modules to run it anyway (its provenance is recorded as unsigned), or sign it into a .forgepkg and give a trust root');
+    }
+    const digest = toHex(kernel.crypto.sha256(req.bytes));
+    return {
+      module: req.bytes, moduleDigest: digest, entry: '_start', files: new Map(), manifestLimits: {},
+      subject: { signed: false, packageDigest: digest, tenant }, pkg: { digest },
+    };
+  }
+  const roots = req.trustRoots ?? [];
+  if (roots.length === 0) throw new KernelError('PKG_UNSIGNED', 'a package needs a trust root to verify its signatures before it runs');
+  let firstError: unknown;
+  for (const root of roots) {
+    try {
+      const v = await verifyPackage(req.bytes, root, { crypto: kernel.crypto, now, maxBytes: kernel.config.packages.maxBytes });
+      const signer = v.signers[0]?.keyId;
+      return {
+        module: v.module, moduleDigest: v.moduleDigest, entry: v.manifest.entry, files: v.files, manifestLimits: v.manifest.limits,
+        subject: {
+          signed: true, packageName: v.manifest.name, packageDigest: v.packageDigest, rootVersion: v.rootVersion, tenant,
+          ...(signer !== undefined && { signer }),
+        },
+        pkg: { digest: v.packageDigest, name: v.manifest.name, version: v.manifest.version, ...(signer !== undefined && { signer }) },
+      };
+    } catch (e) {
+      if (!isKernelError(e)) throw e;
+      firstError ??= e;
+    }
+  }
+  throw firstError;
+}
+
+/** Each limit is the least of: what the run asks, what the package asks, and the kernel's configured limit. */
+function limitsFor(configured: Limits, asked: Partial<Limits> | undefined, manifest: Loaded['manifestLimits']): Limits {
+  const min = (dflt: number, ...xs: (number | undefined)[]) => Math.min(dflt, ...xs.filter((x): x is number => x !== undefined));
+  return {
+    fuel: min(configured.fuel, asked?.fuel, manifest.fuel),
+    memoryBytes: min(configured.memoryBytes, asked?.memoryBytes, manifest.memory),
+    timeoutMs: min(configured.timeoutMs, asked?.timeoutMs, manifest.timeoutMs),
+    stdoutBytes: min(configured.stdoutBytes, asked?.stdoutBytes),
+    stderrBytes: min(configured.stderrBytes, asked?.stderrBytes),
+  };
+}
+
+function layersFor(req: RunRequest, bundled: readonly string[]): PolicyDocument[] {
+  const p = req.policy ?? 'baseline';
+  if (typeof p !== 'string') {
+    if (p.length === 0) throw new KernelError('POLICY_INVALID', 'a run needs at least one policy layer');
+    return [...p];
+  }
+  return [builtinPolicy(p, {
+    dirs: [...(req.grants?.dirs ?? []), ...bundled.map((guest) => ({ guest, readonly: true }))],
+    env: (req.env ?? []).map(([k]) => k),
+  })];
+}
+
+/**
+ * Runs one guest to its end.
+ * @throws KernelError when the run is refused before start: PKG_* / TRUST_ROOT_* (verification),
+ *   QUARANTINED (the identity is quarantined), POLICY_INVALID, STORE_UNAVAILABLE (fail closed),
+ *   WASM_* and MEMORY_LIMIT (the module), TRACE_INVALID / KEY_INVALID (the trace could not open)
+ */
+export async function runGuest(kernel: Kernel, req: RunRequest): Promise<RunOutcome> {
+  const platform = kernel.platform;
+  const now = req.now ?? platform.clock.now();
+  const tenant = req.tenant ?? 'local';
+  const loaded = await load(kernel, req, tenant, now);
+  const limits = limitsFor(kernel.config.limits, req.limits, loaded.manifestLimits);
+  const fs = req.fs ?? new Vfs();
+  const bundled = mountBundledFiles(fs, loaded.files).map((m) => m.absPath);
+  const layers = layersFor(req, bundled);
+  const digestOfPolicy = policyDigest(layers);
+  const identity = identityOf(tenant, loaded.pkg.digest);
+  const quarantine = platform.stores.quarantine;
+  await assertLaunchAllowed(quarantine, identity);
+  const gate = createTrustGate({ layers, subject: loaded.subject, identity, clock: platform.clock, quarantine });
+
+  let recorder: DnaRecorder | undefined;
+  if (req.trace !== false) {
+    const traces = platform.stores.traces;
+    const sink = req.trace?.sink ?? ((runId: string, fromSeq: number, lines: string[]) => traces.append(runId, fromSeq, lines));
+    recorder = createDnaRecorder({
+      crypto: kernel.crypto, signingKey: kernel.signingKey, checkpointInterval: kernel.config.trace.checkpointInterval, sink,
+      retainLines: req.trace?.retainLines ?? false,
+      genesis: {
+        kernelId: kernel.config.kernelId, configDigest: kernel.configDigest, package: loaded.pkg, policyDigest: digestOfPolicy, identity,
+        limits: { ...limits }, startedAt: now,
+      },
+    });
+  }
+  const rec = recorder;
+  const hooks: GateHooks = {
+    decide(request) {
+      // A trace that can no longer be persisted fails the gate closed: nothing runs unrecorded.
+      if (rec?.failure) throw rec.failure;
+      return gate.decide(request);
+    },
+    record(request, decision, outcome, ctx) {
+      gate.observe(request, decision, outcome);
+      rec?.record(request, decision, outcome, { fuelUsed: ctx.fuelUsed, trust: gate.score });
+    },
+  };
+
+  const result = await launchContainer({
+    platform, module: loaded.module, moduleDigest: loaded.moduleDigest, entry: loaded.entry, instrumenter: kernel.instrumenter,
+    crypto: kernel.crypto, args: [req.name ?? 'main.wasm', ...(req.args ?? [])], env: req.env ?? [], fs, limits, hooks,
+    ...(req.stdin !== undefined && { stdin: req.stdin }), ...(req.stdout && { stdout: req.stdout }), ...(req.stderr && { stderr: req.stderr }),
+    ...(req.keepOutput !== undefined && { keepOutput: req.keepOutput }), ...(req.tty && { tty: req.tty }),
+    ...(req.signal && { signal: req.signal }),
+  });
+
+  let trace: RunOutcome['trace'];
+  if (recorder) {
+    const summary = await recorder.finish({
+      status: RUN_STATUS[result.status],
+      ...(result.status === 'exited' ? { exitCode: result.exitCode } : {}),
+      ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
+      ...(result.memory ? { memory: result.memory } : {}),
+    });
+    if (req.trace === undefined) await platform.stores.traces.seal(recorder.runId);
+    trace = { runId: recorder.runId, summary, recorder };
+  }
+  await gate.flush();
+  return {
+    result, exitCode: exitCodeOfResult(result), identity, subject: loaded.subject, pkg: loaded.pkg, limits, policyDigest: digestOfPolicy,
+    trust: { score: gate.score, quarantined: gate.quarantined }, ...(trace && { trace }),
+  };
+}
