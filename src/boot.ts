@@ -3,19 +3,22 @@ import { inlineReferences, type ResolveRef } from './config/references.ts';
 import { loadPolicies, type LoadedPolicy } from './core/policies.ts';
 import { openKernelStores, type OpenedStores, type StoreOpener, type StoresReport } from './core/stores.ts';
 import { loadTrustRoots } from './core/trust-roots.ts';
+import { keyPairFromSecret } from './crypto/keys.ts';
 import { resolveCrypto } from './crypto/noble.ts';
 import type { TrustRoot } from './crypto/trust-root.ts';
 import { runSelfTests, type SelfTestReport } from './diagnostics/self-tests.ts';
 import { KernelError } from './errors.ts';
 import { createKernel, type Kernel } from './kernel.ts';
+import { verifyStoredTraces, type StoredTraceReport, type StoredTraceStatus } from './observer/stored.ts';
 import type { Platform } from './ports/platform.ts';
 
 /**
  * The boot sequence, the same in every host: config → policies → trust roots → self-tests →
- * stores → ready. Each step either completes or the boot throws a KernelError naming the step;
- * nothing opened by an earlier step outlives a failed boot, so a kernel is never half-booted.
+ * stores → stored traces → ready. Each step either completes or the boot throws a KernelError
+ * naming the step; nothing opened by an earlier step outlives a failed boot, so a kernel is never
+ * half-booted. The stored-traces step only reports: a cut or tampered trace never stops a boot.
  */
-export const BOOT_STEPS = ['config', 'policies', 'trust-roots', 'self-tests', 'stores', 'ready'] as const;
+export const BOOT_STEPS = ['config', 'policies', 'trust-roots', 'self-tests', 'stores', 'stored-traces', 'ready'] as const;
 export type BootStep = (typeof BOOT_STEPS)[number];
 
 export interface BootOptions {
@@ -34,6 +37,12 @@ export interface BootOptions {
   readonly openStores?: StoreOpener;
   /** Self-tests to run against corrupted vectors — only to test the failure path. */
   readonly corruptSelfTests?: readonly string[];
+  /**
+   * Which stored traces the boot verifies: `unsealed` (default: the runs a crash may have cut),
+   * `all` (sealed ones too: tampering at rest, at a cost of about a second per 10^5 entries here),
+   * or `off`.
+   */
+  readonly storedTraces?: 'unsealed' | 'all' | 'off';
 }
 
 export interface BootStepReport {
@@ -55,7 +64,16 @@ export interface BootReport {
   readonly trustRoots: ReadonlyArray<{ readonly version: number; readonly expires: string; readonly keys: number; readonly threshold: number }>;
   readonly selfTests: SelfTestReport | null;
   readonly stores: StoresReport | null;
+  readonly storedTraces: StoredTracesReport | null;
   readonly steps: readonly BootStepReport[];
+}
+
+/** What the stored-traces step found: counts by status, and every run that is not ok (the first 50). */
+export interface StoredTracesReport {
+  readonly scope: 'unsealed' | 'all' | 'off';
+  readonly checked: number;
+  readonly counts: Readonly<Record<StoredTraceStatus, number>>;
+  readonly problems: readonly Pick<StoredTraceReport, 'runId' | 'status' | 'sealed' | 'entries' | 'verified' | 'unproven' | 'message'>[];
 }
 
 export interface BootedKernel extends Kernel {
@@ -81,7 +99,7 @@ export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
   const steps: BootStepReport[] = [];
   const report: { -readonly [K in keyof BootReport]: BootReport[K] } = {
     at: new Date(platform.clock.now()).toISOString(), kernelId: null, ms: 0, configDigest: null, config: null,
-    policies: [], trustRoots: [], selfTests: null, stores: null, steps,
+    policies: [], trustRoots: [], selfTests: null, stores: null, storedTraces: null, steps,
   };
   let opened: OpenedStores | undefined;
 
@@ -150,6 +168,18 @@ export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
     return { value: opened, detail: `${r.kind}${r.schemaVersion !== null ? ` schema v${r.schemaVersion}` : ''}, ${r.traces} trace(s), ${r.pruned} pruned by retention` };
   });
 
+  await step('stored-traces', async () => {
+    const scope = options.storedTraces ?? 'unsealed';
+    const publicKey = loaded.secrets.kernelKey ? keyPairFromSecret(loaded.secrets.kernelKey).publicKey : undefined;
+    const runs = scope === 'off' ? [] : await verifyStoredTraces(hostStores.stores.traces, { crypto, scope, ...(publicKey && { publicKey }) });
+    const counts = { ok: 0, cut: 0, tampered: 0, 'foreign-key': 0, invalid: 0, unreadable: 0 };
+    for (const r of runs) counts[r.status]++;
+    const problems = runs.filter((r) => r.status !== 'ok').slice(0, 50)
+      .map(({ runId, status, sealed, entries, verified, unproven, message }) => ({ runId, status, sealed, entries, verified, unproven, message }));
+    report.storedTraces = { scope, checked: runs.length, counts, problems };
+    return { value: undefined, detail: storedTracesDetail(scope, runs.length, counts, publicKey !== undefined) };
+  });
+
   const booted = await step('ready', async () => {
     const capabilities = { ...platform.capabilities, persistentStorage: hostStores.report.persistent };
     const kernel = createKernel({
@@ -170,6 +200,17 @@ export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
   Object.freeze(steps);
   Object.freeze(report);
   return booted;
+}
+
+/** One line for the step: counts, with tampering first and loud — it is reported, and the boot goes on. */
+function storedTracesDetail(scope: string, checked: number, c: Record<StoredTraceStatus, number>, pinned: boolean): string {
+  if (scope === 'off') return 'not checked (storedTraces: off)';
+  const bad = c.tampered + c['foreign-key'] + c.invalid + c.unreadable;
+  const parts = [
+    ...(bad > 0 ? [`WARNING: ${c.tampered} tampered, ${c['foreign-key']} signed by another kernel key, ${c.invalid} not a trace, ${c.unreadable} unreadable`] : []),
+    `${checked} ${scope === 'all' ? '' : 'unsealed '}trace(s) verified${pinned ? ' under the kernel key' : ''}: ${c.ok} complete, ${c.cut} cut at a crash`,
+  ];
+  return parts.join('; ');
 }
 
 function ms(t0: number): number {

@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   // interface
   BAD_REQUEST: { http: 400, exit: 2 },
   UNAUTHORIZED: { http: 401, exit: 77 },
+  /** Authenticated, but the token lacks the scope or the tenant the request needs. */
+  FORBIDDEN: { http: 403, exit: 77 },
   CAPABILITY_UNAVAILABLE: { http: 501, exit: 69 },
   INTERNAL: { http: 500, exit: 70 },
 } as const satisfies Record<string, { http: number; exit: number }>;

@@ -1,28 +1,39 @@
 /// <reference lib="webworker" />
 /**
- * The ForgeOne Service Worker: the kernel running inside the browser. Requests under `/forge/`
- * are answered by the same hono app the Node server and the Worker mount.
+ * The ForgeOne Service Worker: the kernel running inside the browser. Requests under `forge/`
+ * of its scope are answered by the same hono app the Node server and the Worker mount
+ * (`/forge/v1/runs`, `/forge/health` …). The kernel boots on the first such request and is kept
+ * for the worker's life; a failed boot is answered with its error and retried on the next request.
+ * The API is open without tokens here: only pages of this origin can reach a Service Worker.
  */
+import type { Hono } from 'hono';
 import { createApp } from '../src/http/app.ts';
-import { createKernel, type Kernel } from '../src/kernel.ts';
-import { createBrowserPlatform } from '../platform/browser/index.ts';
+import { errorResponse } from '../src/http/errors.ts';
+import { bootServiceWorkerKernel } from './sw-boot.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
-const PREFIX = '/forge';
-let kernel: Kernel | undefined;
+let serving: Promise<Hono> | undefined;
 
-/** The kernel of this Service Worker, created on first use. */
-export function swKernel(): Kernel {
-  kernel ??= createKernel({ platform: createBrowserPlatform() });
-  return kernel;
+function app(): Promise<Hono> {
+  serving ??= bootServiceWorkerKernel(self.registration.scope).then((kernel) => createApp(kernel, { localOnly: true }));
+  serving.catch(() => { serving = undefined; });
+  return serving;
+}
+
+async function answer(request: Request, path: string): Promise<Response> {
+  try {
+    return await (await app()).fetch(new Request(new URL(path, request.url), request));
+  } catch (e) {
+    return errorResponse(e);
+  }
 }
 
 self.addEventListener('install', () => { void self.skipWaiting(); });
 self.addEventListener('activate', (event) => { event.waitUntil(self.clients.claim()); });
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  if (url.origin !== self.location.origin || !url.pathname.startsWith(`${PREFIX}/`)) return;
-  const inner = new URL(url.pathname.slice(PREFIX.length) + url.search, url.origin);
-  event.respondWith(createApp(swKernel()).fetch(new Request(inner, event.request)));
+  const prefix = new URL('forge/', self.registration.scope).pathname;
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(prefix)) return;
+  event.respondWith(answer(event.request, `/${url.pathname.slice(prefix.length)}${url.search}`));
 });

@@ -39,7 +39,7 @@ const EXPECTED = {
   fuelUsed: '27',
   /** genesis + fd_write + args_sizes_get + path_open (denied) + proc_exit */
   entries: 5,
-  head: '383a378d31d96de13fb89438b461cbea9621ae328e5e295329597da5fb52f998',
+  head: '121e797e3c9003c225b63e05d800251e31c4dcc5b2bf17ab108989b4f2b1cfe1',
 };
 
 export const guestSelfTest = defineSelfTest({

@@ -37,8 +37,17 @@ const bootReportSchema = z.strictObject({
   trustRoots: z.array(z.strictObject({ version: z.number().int(), expires: z.iso.datetime(), keys: z.number().int(), threshold: z.number().int() })),
   selfTests: selfTestReportSchema.nullable(),
   stores: z.strictObject({ kind: z.string(), schemaVersion: z.number().int().nullable(), persistent: z.boolean(), traces: z.number().int(), pruned: z.number().int() }).nullable(),
+  storedTraces: z.strictObject({
+    scope: z.enum(['unsealed', 'all', 'off']),
+    checked: z.number().int(),
+    counts: z.strictObject({ ok: z.number().int(), cut: z.number().int(), tampered: z.number().int(), 'foreign-key': z.number().int(), invalid: z.number().int(), unreadable: z.number().int() }),
+    problems: z.array(z.strictObject({
+      runId: z.string(), status: z.enum(['cut', 'tampered', 'foreign-key', 'invalid', 'unreadable', 'ok']), sealed: z.boolean(),
+      entries: z.number().int(), verified: z.number().int(), unproven: z.number().int(), message: z.string(),
+    })),
+  }).nullable(),
   steps: z.array(z.strictObject({
-    step: z.enum(['config', 'policies', 'trust-roots', 'self-tests', 'stores', 'ready']),
+    step: z.enum(['config', 'policies', 'trust-roots', 'self-tests', 'stores', 'stored-traces', 'ready']),
     status: z.enum(['ok', 'failed']),
     ms: z.number().nonnegative(),
     detail: z.string(),

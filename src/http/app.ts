@@ -1,13 +1,40 @@
 import { Hono } from 'hono';
+import type { BootedKernel } from '../boot.ts';
+import { loadPolicies } from '../core/policies.ts';
+import { toHex } from '../crypto/encoding.ts';
+import { keyPairFromSecret } from '../crypto/keys.ts';
 import { kernelHealth } from '../diagnostics/health.ts';
-import { KernelError, httpStatusOf } from '../errors.ts';
+import { KernelError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
+import { artifactCache } from './artifacts.ts';
+import { authMode, authenticate } from './auth.ts';
+import type { ApiDeps, ApiEnv } from './context.ts';
+import { errorResponse } from './errors.ts';
+import { registerPackages } from './packages.ts';
+import { registerQuarantine } from './quarantine.ts';
+import { registerRuns } from './runs.ts';
+import { registerTraces } from './traces.ts';
+
+export interface AppOptions {
+  /**
+   * The host answers only its own machine — a loopback listener, a Service Worker. Only then is
+   * the API open when no token is configured (docs/http-api.md § Auth). Default false.
+   */
+  readonly localOnly?: boolean;
+  /** Largest JSON request body in bytes; default: a base64 package of `packages.maxBytes` plus 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Runs whose manifest, policy and memory snapshot are kept for their evidence file (default 32). */
+  readonly keepArtifacts?: number;
+}
+
+const isBooted = (k: Kernel): k is BootedKernel => 'trustRoots' in k && 'policies' in k;
 
 /**
- * The kernel's HTTP API as one hono app, mounted unchanged by every host
- * (Node server, Service Worker, Worker).
+ * The kernel's HTTP API as one hono app, mounted unchanged by every host (Node server, Service
+ * Worker, Worker): `/healthz`, `/health`, and the versioned API under `/v1` (docs/http-api.md).
+ * @throws KernelError POLICY_INVALID when a kernel made without the boot sequence has an invalid policy config
  */
-export function createApp(kernel: Kernel): Hono {
+export function createApp(kernel: Kernel, options: AppOptions = {}): Hono {
   const app = new Hono();
   // liveness: cheap, no self-tests
   app.get('/healthz', (c) => c.json(kernel.health()));
@@ -16,10 +43,32 @@ export function createApp(kernel: Kernel): Hono {
     const doc = await kernelHealth(kernel);
     return c.json(doc, doc.status === 'ok' ? 200 : 503);
   });
-  app.onError((err, c) => {
-    const body = err instanceof KernelError ? err.toJSON() : { code: 'INTERNAL', message: 'internal error', details: {} };
-    return c.json({ error: body }, httpStatusOf(err) as 500);
-  });
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
+
+  const booted = isBooted(kernel) ? kernel : undefined;
+  const deps: ApiDeps = {
+    kernel,
+    trustRoots: booted?.trustRoots ?? [],
+    policies: booted?.policies ?? loadPolicies(kernel.config),
+    publicKey: keyPairFromSecret(kernel.signingKey).publicKey,
+    artifacts: artifactCache(options.keepArtifacts ?? 32),
+    maxBodyBytes: options.maxBodyBytes ?? Math.ceil(kernel.config.packages.maxBytes / 3) * 4 + 1024 * 1024,
+  };
+  const mode = authMode(kernel.config.api, options.localOnly ?? false);
+  const api = new Hono<ApiEnv>();
+  api.use('*', authenticate(kernel.config.api, mode, kernel.crypto));
+  api.get('/', (c) => c.json({
+    api: 'forgeone/v1', kernelId: kernel.config.kernelId, platform: kernel.platform.name, auth: mode,
+    principal: { id: c.get('principal').id, tenant: c.get('principal').tenant ?? null },
+    trustRoots: deps.trustRoots.map((r) => ({ version: r.version, expires: new Date(r.expires).toISOString() })),
+    publicKey: toHex(deps.publicKey),
+  }));
+  registerRuns(api, deps);
+  registerTraces(api, deps);
+  registerPackages(api, deps);
+  registerQuarantine(api, deps);
+  app.route('/v1', api);
+
+  app.onError((err) => errorResponse(err));
+  app.notFound((c) => errorResponse(new KernelError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
   return app;
 }

@@ -1,9 +1,10 @@
 /**
- * One synchronous pass over a stored trace: parse every line, demand its canonical form,
- * recompute the chain and the Merkle tree, check each checkpoint's size, root and head and the
- * summary's statements against what the entries give. It stops at the first structural fault
- * and collects the signatures for `verifyTrace` to check; explain, proofs and replay reuse the
- * parsed entries.
+ * One pass over a stored trace: parse every line, demand its canonical form, recompute the chain
+ * and the Merkle tree, check each checkpoint's size, root and head and the summary's statements
+ * against what the entries give. It stops at the first structural fault and collects the
+ * signatures for `verifyTrace` to check. The walk takes lines one at a time and keeps, per entry,
+ * only its chain hash and line number (36 bytes), so a trace of millions of entries is checked in
+ * bounded memory; explain, proofs and replay ask it to keep the parsed entries too.
  */
 import { canonicalJson } from '../crypto/canonical-json.ts';
 import type { DsseEnvelope } from '../crypto/dsse.ts';
@@ -11,10 +12,11 @@ import { equalBytes, toHex } from '../crypto/encoding.ts';
 import { isKernelError } from '../errors.ts';
 import { checkpointBody, parseSummaryPayload, type DnaSummary } from './attestation.ts';
 import { ByteWriter } from './binary.ts';
-import { hashEntry } from './canonical.ts';
 import { TRACE_FORMAT, type GenesisEntry, type TraceEntry } from './format.ts';
 import { Hasher } from './hasher.ts';
-import { renderCheckpoint, renderEntry, renderSummary, type CheckpointLine } from './lines.ts';
+import { renderCanonical } from './render.ts';
+import { encodeEntry } from './canonical.ts';
+import { renderCheckpoint, renderSummary, type CheckpointLine } from './lines.ts';
 import { MerkleFrontier } from './merkle.ts';
 import { parseLine } from './parse.ts';
 import { callFlags, FLAG, maskOf, scoreRun, type ScoreInput } from './score.ts';
@@ -38,13 +40,15 @@ export interface CheckpointAt extends CheckpointLine {
 
 export interface Analysis {
   readonly genesis?: GenesisEntry;
-  /** Entries in order, up to the first fault. */
+  /** Entries that chain correctly, up to the first fault. */
+  readonly count: number;
+  /** Those entries, and their chain hashes (each also its RFC 6962 leaf hash), when kept (`keepEntries`). */
   readonly entries: TraceEntry[];
-  /** RFC 6962 leaf hash of each entry, and its chain hash. */
-  readonly leaves: Uint8Array[];
   readonly hashes: Uint8Array[];
-  /** 1-based line of each entry. */
-  readonly entryLines: number[];
+  /** The chain hash of the last entry counted (zeros before the first). */
+  readonly head: Uint8Array;
+  /** 1-based line of entry `seq`. */
+  lineOf(seq: number): number | undefined;
   /** Checkpoints whose size, root and head match the entries (signatures not yet checked). */
   readonly checkpoints: CheckpointAt[];
   readonly summary?: { readonly line: number; readonly envelope: DsseEnvelope; readonly summary: DnaSummary };
@@ -54,119 +58,225 @@ export interface Analysis {
   /** Score inputs accumulated over the entries. */
   readonly stats: ScoreInput;
   readonly droppedCalls: number;
-  /** Lines in the text (a final newline does not start one). */
+  /** Lines read (a final newline does not start one). */
   readonly lineCount: number;
 }
 
-const ZERO = new Uint8Array(32);
+/** A trace as text, as its lines (a store's `read`), or as a stream of text chunks (a file). */
+export type TraceInput = string | readonly string[] | AsyncIterable<string>;
 
-/** Parses and structurally checks a trace; never throws on bad input (the fault says what is wrong). */
+const ZERO = new Uint8Array(32);
+const decoder = new TextDecoder();
+
+/** Parses and structurally checks a whole trace text, keeping its entries; never throws on bad input (the fault says what is wrong). */
 export function analyzeTrace(text: string): Analysis {
+  return walkText(text, new Walk(true));
+}
+
+/** As analyzeTrace over any TraceInput, keeping only what verification needs unless `keepEntries`. */
+export async function analyzeInput(input: TraceInput, keepEntries = false): Promise<Analysis> {
+  const walk = new Walk(keepEntries);
+  if (typeof input === 'string') return walkText(input, walk);
+  if (Array.isArray(input)) {
+    for (const row of input as readonly string[]) if (!walk.line(row, false)) break;
+    return walk.end();
+  }
+  let rest = '';
+  let going = true;
+  for await (const chunk of input as AsyncIterable<string>) {
+    if (!going) continue;
+    const rows = (rest + chunk).split('\n');
+    rest = rows.pop()!;
+    for (const row of rows) if (!(going = walk.line(row, false))) break;
+  }
+  if (going && rest !== '') walk.line(rest, true);
+  return walk.end();
+}
+
+function walkText(text: string, walk: Walk): Analysis {
   const rows = text.split('\n');
   const endsClean = rows[rows.length - 1] === '';
   if (endsClean) rows.pop();
-  const h = new Hasher();
-  const w = new ByteWriter();
-  const frontier = new MerkleFrontier();
-  const a = {
-    entries: [] as TraceEntry[], leaves: [] as Uint8Array[], hashes: [] as Uint8Array[], entryLines: [] as number[],
-    checkpoints: [] as CheckpointAt[], stats: { flags: 0, denied: 0, monitored: 0 }, droppedCalls: 0, lineCount: rows.length,
-  };
-  let genesis: GenesisEntry | undefined;
-  let summary: Analysis['summary'];
-  let lastWasCheckpointOf = -1;
-  const done = (extra: Partial<Analysis> = {}): Analysis => ({ ...a, ...(genesis ? { genesis } : {}), ...(summary ? { summary } : {}), ...extra });
-  if (rows.length === 0) return done({ fault: { line: 1, reason: 'the trace is empty', kind: 'invalid' } });
+  for (let i = 0; i < rows.length; i++) if (!walk.line(rows[i]!, i === rows.length - 1 && !endsClean)) break;
+  return walk.end();
+}
 
-  for (let i = 0; i < rows.length; i++) {
-    const line = i + 1;
-    const text = rows[i]!;
-    const n = a.entries.length;
-    const fault = (reason: string, entry: number | undefined = n, kind: Fault['kind'] = 'tampered') => done({ fault: { line, ...(entry !== undefined ? { entry } : {}), reason, kind } });
+/** The state of one walk over a trace, line by line. */
+class Walk {
+  readonly #keep: boolean;
+  readonly #h = new Hasher();
+  readonly #w = new ByteWriter();
+  readonly #out = new ByteWriter();
+  readonly #frontier = new MerkleFrontier(this.#h);
+  /** Chain hashes, 32 bytes per entry, and each entry's line: what locating an inserted entry needs. */
+  #hashes = new Uint8Array(32 * 1024);
+  #lines = new Uint32Array(1024);
+  #n = 0;
+  #lineNo = 0;
+  readonly #entries: TraceEntry[] = [];
+  readonly #checkpoints: CheckpointAt[] = [];
+  readonly #stats: ScoreInput = { flags: 0, denied: 0, monitored: 0 };
+  #dropped = 0;
+  #genesis: GenesisEntry | undefined;
+  #summary: Analysis['summary'];
+  #lastWasCheckpointOf = -1;
+  #fault: Fault | undefined;
+  #torn: number | undefined;
+
+  constructor(keep: boolean) {
+    this.#keep = keep;
+  }
+
+  #hash(seq: number): Uint8Array {
+    return seq < 0 ? ZERO : this.#hashes.subarray(seq * 32, seq * 32 + 32);
+  }
+
+  #stop(line: number, reason: string, entry: number | undefined, kind: Fault['kind'] = 'tampered', checkpoint?: CheckpointAt): false {
+    this.#fault = { line, ...(entry !== undefined ? { entry } : {}), reason, kind, ...(checkpoint ? { checkpoint } : {}) };
+    return false;
+  }
+
+  /** Checks the next line; false once the walk has stopped (a fault, or a torn last line). */
+  line(text: string, unterminated: boolean): boolean {
+    const line = ++this.#lineNo;
+    const n = this.#n;
     let p: ReturnType<typeof parseLine>;
     try {
       p = parseLine(text);
     } catch (e) {
-      if (i === rows.length - 1 && !endsClean && i > 0) return done({ tornLine: line });
-      return fault(`line ${line}${n > 0 ? ` (after entry ${n - 1})` : ''} is not a valid trace line: ${isKernelError(e) ? e.message : String(e)}`);
-    }
-    if (summary) return fault(`line ${line} follows the closing summary (line ${summary.line})`, undefined);
-
-    if (p.t === 'checkpoint') {
-      const c = p.checkpoint;
-      const last = a.checkpoints[a.checkpoints.length - 1];
-      if (renderCheckpoint(c) !== text) return fault(`checkpoint at line ${line} is not in canonical form (altered)`, Math.min(c.size, n));
-      if (c.size !== n) return fault(`checkpoint at line ${line} claims ${c.size} entries but follows ${n} (moved, or entries were deleted or inserted before it)`, Math.min(c.size, n));
-      if (last && c.size <= last.size) return fault(`checkpoint at line ${line} (size ${c.size}) does not extend the one at line ${last.line} (size ${last.size})`, undefined);
-      const from = last?.size ?? 0;
-      const at: CheckpointAt = { ...c, line, body: checkpointBody(genesis!.runId, c.size, c.root, c.head) };
-      if (!equalBytes(frontier.root(h), c.root) || !equalBytes(a.hashes[n - 1]!, c.head)) {
-        return done({ fault: { line, entry: from, kind: 'tampered', checkpoint: at, reason: `entries ${from}..${n - 1} do not match the checkpoint at line ${line}: they were rewritten and re-chained, or the checkpoint was forged` } });
+      if (unterminated && line > 1) {
+        this.#torn = line;
+        return false;
       }
-      a.checkpoints.push(at);
-      lastWasCheckpointOf = n;
-      continue;
+      return this.#stop(line, `line ${line}${n > 0 ? ` (after entry ${n - 1})` : ''} is not a valid trace line: ${isKernelError(e) ? e.message : String(e)}`, n);
     }
-
-    if (p.t === 'summary') {
-      if (lastWasCheckpointOf !== n || i === 0) return fault(`the summary at line ${line} does not directly follow a checkpoint over all ${n} entries`, undefined);
-      if (renderSummary(p.envelope) !== text) return fault(`the summary at line ${line} is not in canonical form (altered)`, undefined);
-      let s: DnaSummary;
-      try {
-        s = parseSummaryPayload(p.envelope);
-      } catch (e) {
-        return fault(`the summary at line ${line}: ${isKernelError(e) ? e.message : String(e)}`, undefined);
-      }
-      const why = summaryMismatch(s, genesis!, a, frontier.root(h));
-      if (why) return fault(`the summary at line ${line} ${why}`, undefined);
-      summary = { line, envelope: p.envelope, summary: s };
-      continue;
-    }
-
-    lastWasCheckpointOf = -1;
+    const s = this.#summary;
+    if (s) return this.#stop(line, `line ${line} follows the closing summary (line ${s.line})`, undefined);
+    if (p.t === 'checkpoint') return this.#checkpoint(p.checkpoint, text, line);
+    if (p.t === 'summary') return this.#closing(p.envelope, text, line);
+    this.#lastWasCheckpointOf = -1;
     const e = p.entry;
-    if (i === 0 && e.kind !== 'genesis') return fault('the first line is not a genesis entry: this is not a DNA trace, or its beginning was cut', 0, 'invalid');
+    if (line === 1 && e.kind !== 'genesis') return this.#stop(line, 'the first line is not a genesis entry: this is not a DNA trace, or its beginning was cut', 0, 'invalid');
     if (e.seq !== n) {
-      if (e.seq > n) return fault(`entry ${n} is missing: line ${line} holds entry ${e.seq} (deleted or reordered)`);
-      const relinks = e.seq > 0 && equalBytes(hashEntry(w, h, e, a.hashes[e.seq - 1]!).hash, p.hash);
-      if (relinks) return done({ fault: { line: a.entryLines[e.seq]!, entry: e.seq, reason: `entry ${e.seq} at line ${a.entryLines[e.seq]} was inserted: the genuine entry ${e.seq} follows at line ${line}`, kind: 'tampered' } });
-      return fault(`line ${line} repeats entry ${e.seq} where entry ${n} was expected (duplicated or reordered)`);
+      if (e.seq > n) return this.#stop(line, `entry ${n} is missing: line ${line} holds entry ${e.seq} (deleted or reordered)`, n);
+      if (e.seq > 0 && equalBytes(this.#link(e, this.#hash(e.seq - 1)), p.hash)) {
+        const at = this.#lines[e.seq]!;
+        return this.#stop(at, `entry ${e.seq} at line ${at} was inserted: the genuine entry ${e.seq} follows at line ${line}`, e.seq);
+      }
+      return this.#stop(line, `line ${line} repeats entry ${e.seq} where entry ${n} was expected (duplicated or reordered)`, n);
     }
     if (e.kind === 'genesis') {
-      if (e.format !== TRACE_FORMAT) return fault(`entry 0 names format "${e.format}"; this verifier reads ${TRACE_FORMAT}`, 0, 'invalid');
-      genesis = e;
+      if (e.format !== TRACE_FORMAT) return this.#stop(line, `entry 0 names format "${e.format}"; this verifier reads ${TRACE_FORMAT}`, 0, 'invalid');
+      this.#genesis = e;
     }
-    if (renderEntry(e, p.hash) !== text) return fault(`entry ${n} at line ${line} is not in canonical form (altered)`);
-    const { hash, leaf } = hashEntry(w, h, e, n === 0 ? ZERO : a.hashes[n - 1]!);
-    if (!equalBytes(hash, p.hash)) return fault(`entry ${n} at line ${line} does not match its chain hash: its content or its hash was altered`);
-    frontier.push(leaf, h);
-    a.entries.push(e);
-    a.leaves.push(leaf);
-    a.hashes.push(hash);
-    a.entryLines.push(line);
+    const hash = this.#link(e, this.#hash(n - 1));
+    if (this.#render(p.hash) !== text) return this.#stop(line, `entry ${n} at line ${line} is not in canonical form (altered)`, n);
+    if (!equalBytes(hash, p.hash)) return this.#stop(line, `entry ${n} at line ${line} does not match its chain hash: its content or its hash was altered`, n);
+    this.#admit(e, hash, line);
+    return true;
+  }
+
+  /** Encodes `e` (kept for #render) and returns its chain hash after `prev`. */
+  #link(e: TraceEntry, prev: Uint8Array): Uint8Array {
+    const w = this.#w;
+    w.reset();
+    encodeEntry(w, e);
+    const hash = new Uint8Array(32);
+    this.#h.linkInto(prev, 0, w.buf, 0, w.pos, hash, 0);
+    return hash;
+  }
+
+  /** The line the entry #link last encoded renders to, with chain hash `hash`: the only text it may be stored as. */
+  #render(hash: Uint8Array): string {
+    this.#out.reset();
+    renderCanonical(this.#out, this.#w.buf, 0, this.#w.pos, hash, 0);
+    return decoder.decode(this.#out.view());
+  }
+
+  #admit(e: TraceEntry, hash: Uint8Array, line: number): void {
+    const n = this.#n;
+    if ((n + 1) * 32 > this.#hashes.length) {
+      const more = new Uint8Array(this.#hashes.length * 2);
+      more.set(this.#hashes);
+      this.#hashes = more;
+      const lines = new Uint32Array(this.#lines.length * 2);
+      lines.set(this.#lines);
+      this.#lines = lines;
+    }
+    this.#hashes.set(hash, n * 32);
+    this.#lines[n] = line;
+    this.#n = n + 1;
+    this.#frontier.push(hash);
+    if (this.#keep) this.#entries.push(e);
+    const st = this.#stats;
     if (e.kind === 'genesis') {
-      if (e.package.signer === undefined) a.stats.flags |= FLAG.unsigned;
+      if (e.package.signer === undefined) st.flags |= FLAG.unsigned;
     } else if (e.kind === 'call') {
-      a.stats.flags |= callFlags(e);
-      if (e.decision.effect === 'deny') a.stats.denied++;
-      if (e.decision.monitored) a.stats.monitored++;
+      st.flags |= callFlags(e);
+      if (e.decision.effect === 'deny') st.denied++;
+      if (e.decision.monitored) st.monitored++;
     } else {
-      a.stats.flags |= maskOf(e.flags) | FLAG['entries-dropped'];
-      a.stats.denied += e.denied;
-      a.droppedCalls += e.count;
+      st.flags |= maskOf(e.flags) | FLAG['entries-dropped'];
+      st.denied += e.denied;
+      this.#dropped += e.count;
     }
   }
-  return done();
+
+  #checkpoint(c: CheckpointLine, text: string, line: number): boolean {
+    const n = this.#n;
+    const last = this.#checkpoints[this.#checkpoints.length - 1];
+    if (renderCheckpoint(c) !== text) return this.#stop(line, `checkpoint at line ${line} is not in canonical form (altered)`, Math.min(c.size, n));
+    if (c.size !== n) return this.#stop(line, `checkpoint at line ${line} claims ${c.size} entries but follows ${n} (moved, or entries were deleted or inserted before it)`, Math.min(c.size, n));
+    if (last && c.size <= last.size) return this.#stop(line, `checkpoint at line ${line} (size ${c.size}) does not extend the one at line ${last.line} (size ${last.size})`, undefined);
+    const from = last?.size ?? 0;
+    const at: CheckpointAt = { ...c, line, body: checkpointBody(this.#genesis!.runId, c.size, c.root, c.head) };
+    if (!equalBytes(this.#frontier.root(), c.root) || !equalBytes(this.#hash(n - 1), c.head)) {
+      return this.#stop(line, `entries ${from}..${n - 1} do not match the checkpoint at line ${line}: they were rewritten and re-chained, or the checkpoint was forged`, from, 'tampered', at);
+    }
+    this.#checkpoints.push(at);
+    this.#lastWasCheckpointOf = n;
+    return true;
+  }
+
+  #closing(envelope: DsseEnvelope, text: string, line: number): boolean {
+    const n = this.#n;
+    if (this.#lastWasCheckpointOf !== n || line === 1) return this.#stop(line, `the summary at line ${line} does not directly follow a checkpoint over all ${n} entries`, undefined);
+    if (renderSummary(envelope) !== text) return this.#stop(line, `the summary at line ${line} is not in canonical form (altered)`, undefined);
+    let s: DnaSummary;
+    try {
+      s = parseSummaryPayload(envelope);
+    } catch (e) {
+      return this.#stop(line, `the summary at line ${line}: ${isKernelError(e) ? e.message : String(e)}`, undefined);
+    }
+    const why = summaryMismatch(s, this.#genesis!, { count: n, head: this.#hash(n - 1), stats: this.#stats, droppedCalls: this.#dropped }, this.#frontier.root());
+    if (why) return this.#stop(line, `the summary at line ${line} ${why}`, undefined);
+    this.#summary = { line, envelope, summary: s };
+    return true;
+  }
+
+  end(): Analysis {
+    const n = this.#n;
+    const lines = this.#lines;
+    const all = this.#hashes;
+    const fault = this.#fault ?? (this.#lineNo === 0 ? { line: 1, reason: 'the trace is empty', kind: 'invalid' as const } : undefined);
+    return {
+      count: n, entries: this.#entries, head: this.#hash(n - 1).slice(),
+      hashes: this.#keep ? Array.from({ length: n }, (_, i) => all.slice(i * 32, i * 32 + 32)) : [],
+      lineOf: (seq) => (seq >= 0 && seq < n ? lines[seq] : undefined),
+      checkpoints: this.#checkpoints, stats: this.#stats, droppedCalls: this.#dropped, lineCount: this.#lineNo,
+      ...(this.#genesis ? { genesis: this.#genesis } : {}), ...(this.#summary ? { summary: this.#summary } : {}),
+      ...(fault ? { fault } : {}), ...(this.#torn !== undefined ? { tornLine: this.#torn } : {}),
+    };
+  }
 }
 
 /** Why a summary disagrees with the entries it closes, or undefined when it states exactly what they give. */
-function summaryMismatch(s: DnaSummary, g: GenesisEntry, a: { entries: TraceEntry[]; hashes: Uint8Array[]; stats: ScoreInput; droppedCalls: number }, root: Uint8Array): string | undefined {
-  const n = a.entries.length;
+function summaryMismatch(s: DnaSummary, g: GenesisEntry, a: { count: number; head: Uint8Array; stats: ScoreInput; droppedCalls: number }, root: Uint8Array): string | undefined {
   const expect: [string, unknown, unknown][] = [
     ['runId', s.runId, g.runId], ['kernelId', s.kernelId, g.kernelId], ['identity', s.identity, g.identity],
     ['package', s.package, { digest: toHex(g.package.digest), name: g.package.name, version: g.package.version, signer: g.package.signer }],
     ['configDigest', s.configDigest, toHex(g.configDigest)], ['policyDigest', s.policyDigest, toHex(g.policyDigest)],
-    ['count', s.count, n], ['head', s.head, toHex(a.hashes[n - 1]!)], ['root', s.root, toHex(root)], ['dropped', s.dropped, a.droppedCalls],
+    ['count', s.count, a.count], ['head', s.head, toHex(a.head)], ['root', s.root, toHex(root)], ['dropped', s.dropped, a.droppedCalls],
   ];
   const score = scoreRun(a.stats, s.outcome.status);
   expect.push(['integrityScore', s.integrityScore, score.value], ['riskFlags', s.riskFlags, score.flags], ['deductions', s.deductions, score.deductions]);

@@ -1,8 +1,9 @@
 /**
- * The canonical binary form of an entry — the bytes the chain and the Merkle tree hash. A fixed
- * layout (docs/dna.md § Canonical encoding): version, kind, seq, then (tag, value) fields in
- * ascending tag order, absent optional fields omitted. The recorder and the verifier both go
- * through `encodeEntry`, so a JSON line is only ever a view of these bytes.
+ * The canonical binary form of an entry — the bytes the chain hashes. A fixed layout (docs/dna.md
+ * § Canonical encoding): version, kind, seq, then (tag, value) fields in ascending tag order,
+ * absent optional fields omitted. The recorder writes call entries straight from the gate's
+ * values (call-entry.ts); everything else goes through `encodeEntry`, and `decodeEntry`
+ * (canonical-decode.ts) reads them back, so a JSON line is only ever a view of these bytes.
  */
 import { ACTION_GROUPS, WASI_SYSCALLS, type ActionGroup, type SyscallName } from '../execution/syscalls.ts';
 import type { ByteWriter } from './binary.ts';
@@ -10,10 +11,11 @@ import type { Hasher } from './hasher.ts';
 import { CANONICAL_VERSION, DATA_NOTES, type CallEntry, type DropEntry, type GenesisEntry, type TraceEntry } from './format.ts';
 
 export const KIND = { genesis: 0, call: 1, drop: 2 } as const;
+export const ACCESS = ['read', 'write', 'readwrite'] as const;
+export const DROP_REASONS = ['buffer-full', 'sink-failed'] as const;
 
-const SYSCALL_INDEX = new Map<string, number>(WASI_SYSCALLS.map((s, i) => [s, i]));
-const GROUP_INDEX = new Map<string, number>(ACTION_GROUPS.map((g, i) => [g, i]));
-const ACCESS = ['read', 'write', 'readwrite'] as const;
+export const SYSCALL_INDEX: ReadonlyMap<string, number> = new Map<string, number>(WASI_SYSCALLS.map((s, i) => [s, i]));
+export const GROUP_INDEX: ReadonlyMap<string, number> = new Map<string, number>(ACTION_GROUPS.map((g, i) => [g, i]));
 
 export function isSyscall(s: string): s is SyscallName {
   return SYSCALL_INDEX.has(s);
@@ -24,17 +26,25 @@ export function isGroup(g: string): g is ActionGroup {
 
 /** Lone UTF-16 surrogates: they would all encode to U+FFFD, so a trace string must not hold one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
 export function isWellFormed(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
+  return !hasSurrogate(s) || !LONE_SURROGATE.test(s);
 }
 /** Replaces lone surrogates so that distinct stored strings never share canonical bytes. */
 export function wellFormed(s: string): string {
-  return LONE_SURROGATE.test(s) ? s.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD') : s;
+  return hasSurrogate(s) && LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\uFFFD') : s;
 }
 
-/** Writes the canonical bytes of `e` into `w` (`w.view()`), leaving 32 bytes of room before them. */
+/** Appends the canonical bytes of `e` to `w`. */
 export function encodeEntry(w: ByteWriter, e: TraceEntry): void {
-  w.reset(32);
   w.u8(CANONICAL_VERSION);
   w.u8(KIND[e.kind]);
   w.uint(e.seq);
@@ -43,18 +53,16 @@ export function encodeEntry(w: ByteWriter, e: TraceEntry): void {
   else encodeDrop(w, e);
 }
 
-/**
- * Encodes `e` and returns its chain hash SHA-256(prev ‖ canonical) and its RFC 6962 leaf hash
- * SHA-256(0x00 ‖ canonical), each over one contiguous buffer (prev, then 0x00, written into the
- * room before the entry).
- */
-export function hashEntry(w: ByteWriter, h: Hasher, e: TraceEntry, prev: Uint8Array): { hash: Uint8Array; leaf: Uint8Array } {
+/** The canonical bytes of `e` (a view into `w`: copy it before `w` is reused). */
+export function canonicalOf(w: ByteWriter, e: TraceEntry): Uint8Array {
+  w.reset();
   encodeEntry(w, e);
-  w.buf.set(prev, 0);
-  const hash = h.digest(w.buf.subarray(0, w.pos));
-  w.buf[31] = 0x00;
-  const leaf = h.digest(w.buf.subarray(31, w.pos));
-  return { hash, leaf };
+  return w.view();
+}
+
+/** The chain hash of `e` after `prev`: SHA-256(0x00 ‖ prev ‖ canonical) — also its RFC 6962 leaf hash. */
+export function entryHash(w: ByteWriter, h: Hasher, e: TraceEntry, prev: Uint8Array): Uint8Array {
+  return h.link(prev, canonicalOf(w, e));
 }
 
 function str(w: ByteWriter, tag: number, v: string | undefined): void {
@@ -146,5 +154,5 @@ function encodeDrop(w: ByteWriter, e: DropEntry): void {
   uint(w, 1, e.count);
   uint(w, 2, e.denied);
   list(w, 3, e.flags);
-  uint(w, 4, e.reason === 'buffer-full' ? 0 : 1);
+  uint(w, 4, DROP_REASONS.indexOf(e.reason));
 }

@@ -63,7 +63,7 @@ export function exportEvidence(input: EvidenceInput): Uint8Array {
     files.push({ name: 'memory.bin', data: input.memorySnapshot });
   }
   const index: EvidenceIndex = {
-    format: EVIDENCE_FORMAT, runId: a.genesis.runId, entries: a.entries.length, sealed: s !== undefined,
+    format: EVIDENCE_FORMAT, runId: a.genesis.runId, entries: a.count, sealed: s !== undefined,
     ...(s ? { summary: { integrityScore: s.summary.integrityScore, riskFlags: s.summary.riskFlags, outcome: s.summary.outcome, root: s.summary.root, head: s.summary.head } } : {}),
     members: files.map((f) => ({ name: f.name, bytes: f.data.length, sha256: toHex(h.digest(f.data)) })),
   };

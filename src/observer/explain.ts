@@ -134,7 +134,7 @@ export function explainTrace(text: string, opts: { report?: TraceReport } = {}):
     ...(g ? { runId: g.runId, identity: g.identity, package: { digest: toHex(g.package.digest), ...strip(g.package) } } : {}),
     verification,
     ...(summary ? { outcome: summary.outcome } : {}),
-    entries: a.entries.length, calls: calls.length, droppedCalls: a.droppedCalls,
+    entries: a.count, calls: calls.length, droppedCalls: a.droppedCalls,
     activity: {
       syscalls: counts, read: [...read], written: [...written], inspected: [...inspected],
       stdinBytes: stdin, stdoutBytes: stdout, stderrBytes: stderr, fileBytesRead: fileRead, envNames: [...env],

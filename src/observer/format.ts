@@ -7,9 +7,9 @@ import type { ActionGroup, SyscallName } from '../execution/syscalls.ts';
 import type { ErrorCode } from '../errors.ts';
 
 /** The trace format named in every genesis entry; a verifier refuses any other. */
-export const TRACE_FORMAT = 'forgeone-dna/1';
-/** First byte of every canonical entry. */
-export const CANONICAL_VERSION = 1;
+export const TRACE_FORMAT = 'forgeone-dna/2';
+/** First byte of every canonical entry (2: chained and leaf-hashed as one, see canonical.ts). */
+export const CANONICAL_VERSION = 2;
 
 /** What the package under test is, as the kernel verified it. */
 export interface PackageInfo {

@@ -2,9 +2,12 @@
  * Execution DNA (docs/dna.md): the tamper-evident trace of every run — record, verify, prove,
  * attest, explain, export and replay. Web standards only.
  */
-export { createDnaRecorder, type DnaRecorder, type DnaRecorderOptions, type RecordFacts, type TraceSink } from './recorder.ts';
+export {
+  createDnaRecorder, DEFAULT_MAX_BUFFERED, type DnaRecorder, type DnaRecorderOptions, type RecordFacts, type TraceSink, type AsyncTraceSink, type SyncTraceSink,
+} from './recorder.ts';
 export { verifyTrace, reportOf, type TraceReport, type TraceStatus, type VerifyOptions } from './verify.ts';
-export { analyzeTrace, type Analysis, type Fault } from './analyze.ts';
+export { analyzeTrace, analyzeInput, type Analysis, type Fault, type TraceInput } from './analyze.ts';
+export { verifyStoredTraces, type StoredTraceReport, type StoredTraceStatus, type StoredTraceOptions } from './stored.ts';
 export {
   inclusionProof, verifyInclusion, consistencyProof, verifyConsistency, INCLUSION_FORMAT, CONSISTENCY_FORMAT,
   type InclusionProof, type ConsistencyProof, type ProofCheck, type ProofOptions,

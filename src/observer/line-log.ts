@@ -1,10 +1,14 @@
 /**
- * The recorder's rendered output, in order: segments of JSON lines and checkpoint slots (placed
- * at their exact position, filled in once signed). A segment holds one batch joined into a single
- * string: hundreds of thousands of separate long-lived line strings cost the garbage collector
- * more than rendering them (measured: ~4× the rendering time), one string per batch does not.
- * Lines are split out again only when handed to a sink or to `lines()`.
+ * The recorder's output, in order: segments of hashed entries, checkpoint slots (placed at their
+ * exact position, filled in once signed) and the closing summary line. A segment keeps its
+ * entries as canonical bytes back to back with their chain hashes — about a third of the memory
+ * of their JSON lines, and no long-lived strings for the garbage collector to trace — and its
+ * lines are rendered only when they are handed to a sink or to `lines()`. Segments the sink stored
+ * are released unless the log retains them; `released` tells how many entries that freed.
  */
+import { ByteWriter } from './binary.ts';
+import { renderCanonical } from './render.ts';
+
 export interface CheckpointSlot {
   readonly size: number;
   readonly root: Uint8Array;
@@ -13,28 +17,64 @@ export interface CheckpointSlot {
   text?: string;
 }
 
-type Segment =
-  | { readonly text: string; readonly lines: number; readonly entries: number }
-  | { readonly slot: CheckpointSlot; readonly lines: 1; readonly entries: number };
+/** A batch of entries as the recorder hashed them. */
+export interface Segment {
+  /** Seq of the first entry. */
+  readonly first: number;
+  /** Canonical bytes of each entry, back to back; `ends[i]` is where entry `first + i` ends. */
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+  /** Chain hash of each entry, 32 bytes apiece. */
+  readonly hashes: Uint8Array;
+}
+
+type Item =
+  | { readonly seg: Segment; readonly entries: number }
+  | { readonly slot: CheckpointSlot; readonly entries: number }
+  | { readonly text: string; readonly entries: number };
 
 export interface Batch {
   /** Absolute index of the first line. */
   readonly from: number;
   readonly lines: string[];
-  readonly segments: number;
+  readonly items: number;
   /** Entries counted through the batch's last line. */
   readonly entries: number;
 }
 
-const textOf = (s: Segment): string | undefined => ('slot' in s ? s.slot.text : s.text);
+const decoder = new TextDecoder();
+
+/** Appends the JSON lines of a segment's entries to `out`: rendered into one buffer `w`, decoded once, split. */
+export function renderSegment(s: Segment, out: string[], w: ByteWriter = new ByteWriter()): void {
+  w.reset();
+  let start = 0;
+  for (let i = 0; i < s.ends.length; i++) {
+    const end = s.ends[i]!;
+    if (i > 0) w.u8(0x0a);
+    renderCanonical(w, s.bytes, start, end, s.hashes, i * 32);
+    start = end;
+  }
+  for (const line of decoder.decode(w.view()).split('\n')) out.push(line);
+}
+
+function render(item: Item, out: string[], w: ByteWriter): boolean {
+  if ('seg' in item) renderSegment(item.seg, out, w);
+  else if ('slot' in item) {
+    if (item.slot.text === undefined) return false;
+    out.push(item.slot.text);
+  } else out.push(item.text);
+  return true;
+}
 
 export class LineLog {
   readonly #retain: boolean;
-  #segs: Segment[] = [];
-  /** Index in #segs of the first segment the sink has not accepted. */
+  readonly #w = new ByteWriter(256 * 1024);
+  #items: Item[] = [];
+  /** Index in #items of the first item the sink has not accepted. */
   #first = 0;
   #flushedLines = 0;
   #persisted = 0;
+  #released = 0;
 
   constructor(retain: boolean) {
     this.#retain = retain;
@@ -45,50 +85,56 @@ export class LineLog {
     return this.#persisted;
   }
 
-  addLines(lines: readonly string[], entries: number): void {
-    if (lines.length > 0) this.#segs.push({ text: lines.join('\n'), lines: lines.length, entries });
+  /** Entries no longer held in memory (stored, and not retained). */
+  get released(): number {
+    return this.#released;
   }
 
-  addCheckpoint(slot: CheckpointSlot, entries: number): void {
-    this.#segs.push({ slot, lines: 1, entries });
+  addSegment(seg: Segment): void {
+    this.#items.push({ seg, entries: seg.first + seg.ends.length });
   }
 
-  /** The lines from the first unaccepted one up to the first checkpoint still unsigned. */
-  nextBatch(): Batch | undefined {
+  addCheckpoint(slot: CheckpointSlot): void {
+    this.#items.push({ slot, entries: slot.size });
+  }
+
+  addLine(text: string, entries: number): void {
+    this.#items.push({ text, entries });
+  }
+
+  /**
+   * The lines from the first unaccepted one up to the first checkpoint still unsigned, and not
+   * many more than `maxLines`: a long backlog goes to the sink a batch at a time, so rendering it
+   * never holds more than one batch of lines.
+   */
+  nextBatch(maxLines = 8192): Batch | undefined {
     const lines: string[] = [];
     let i = this.#first;
     let entries = this.#persisted;
-    for (; i < this.#segs.length; i++) {
-      const s = this.#segs[i]!;
-      const text = textOf(s);
-      if (text === undefined) break;
-      if (s.lines === 1) lines.push(text);
-      else for (const l of text.split('\n')) lines.push(l);
-      entries = s.entries;
+    for (; i < this.#items.length && lines.length < maxLines; i++) {
+      const item = this.#items[i]!;
+      if (!render(item, lines, this.#w)) break;
+      entries = item.entries;
     }
-    return lines.length === 0 ? undefined : { from: this.#flushedLines, lines, segments: i - this.#first, entries };
+    return i === this.#first ? undefined : { from: this.#flushedLines, lines, items: i - this.#first, entries };
   }
 
   /** Records that the sink stored `b`. */
   accept(b: Batch): void {
-    this.#first += b.segments;
+    this.#first += b.items;
     this.#flushedLines += b.lines.length;
     this.#persisted = b.entries;
     if (!this.#retain) {
-      this.#segs.splice(0, this.#first);
+      this.#items.splice(0, this.#first);
       this.#first = 0;
+      this.#released = b.entries;
     }
   }
 
-  /** Every line held (all of them unless lines are dropped once stored), leaving out unsigned checkpoints. */
+  /** Every line held (all of them unless stored lines are released), leaving out unsigned checkpoints. */
   all(): string[] {
     const out: string[] = [];
-    for (const s of this.#segs) {
-      const text = textOf(s);
-      if (text === undefined) continue;
-      if (s.lines === 1) out.push(text);
-      else for (const l of text.split('\n')) out.push(l);
-    }
+    for (const item of this.#items) render(item, out, this.#w);
     return out;
   }
 }

@@ -11,34 +11,46 @@ import { Hasher } from './hasher.ts';
 /** MTH({}) = SHA-256 of the empty string. */
 export const EMPTY_ROOT = new Hasher().digest(new Uint8Array(0));
 
-/** Perfect subtrees of the leaves pushed so far (largest first): the root of any prefix size in O(log n). */
+/**
+ * The perfect subtrees of the leaves pushed so far (largest first), in one preallocated buffer:
+ * pushing a leaf merges the subtrees its index's trailing one bits name and allocates nothing; the
+ * root of the current size costs O(log n). Up to 2^53 leaves.
+ */
 export class MerkleFrontier {
-  readonly #nodes: Uint8Array[] = [];
-  readonly #sizes: number[] = [];
+  readonly #h: Hasher;
+  /** Subtree roots, 32 bytes each, largest subtree first. */
+  readonly #nodes = new Uint8Array(64 * 32);
+  #depth = 0;
   #size = 0;
+
+  constructor(h: Hasher = new Hasher()) {
+    this.#h = h;
+  }
 
   get size(): number {
     return this.#size;
   }
 
-  push(leafHash: Uint8Array, h: Hasher): void {
-    let node = leafHash;
-    let size = 1;
-    while (this.#sizes.length > 0 && this.#sizes[this.#sizes.length - 1] === size) {
-      this.#sizes.pop();
-      node = h.node(this.#nodes.pop()!, node);
-      size *= 2;
+  /** Adds the leaf hash at `leaf[at..at+32)`. */
+  push(leaf: Uint8Array, at = 0): void {
+    const nodes = this.#nodes;
+    let d = this.#depth;
+    for (let i = 0; i < 32; i++) nodes[d * 32 + i] = leaf[at + i]!;
+    d++;
+    for (let k = this.#size; k % 2 === 1; k = Math.floor(k / 2)) {
+      d--;
+      this.#h.nodeInto(nodes, (d - 1) * 32, nodes, d * 32, nodes, (d - 1) * 32);
     }
-    this.#nodes.push(node);
-    this.#sizes.push(size);
+    this.#depth = d;
     this.#size++;
   }
 
-  root(h: Hasher): Uint8Array {
-    const n = this.#nodes.length;
-    if (n === 0) return EMPTY_ROOT;
-    let r = this.#nodes[n - 1]!;
-    for (let i = n - 2; i >= 0; i--) r = h.node(this.#nodes[i]!, r);
+  /** MTH of the leaves pushed so far: a fresh 32-byte array. */
+  root(): Uint8Array {
+    const d = this.#depth;
+    if (d === 0) return EMPTY_ROOT.slice();
+    const r = this.#nodes.slice((d - 1) * 32, d * 32);
+    for (let i = d - 2; i >= 0; i--) this.#h.nodeInto(this.#nodes, i * 32, r, 0, r, 0);
     return r;
   }
 }

@@ -16,8 +16,25 @@ import { RISK_FLAGS } from './score.ts';
 
 const str = z.string().max(1 << 20).refine(isWellFormed, 'holds a lone UTF-16 surrogate');
 const uint = z.int().min(0);
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits').transform((s) => fromHex(s)!);
+const hex32 = z.string().transform((s, ctx) => {
+  const b = s.length === 64 ? decodeHex(s) : undefined;
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be 64 lowercase hex digits' });
+    return z.NEVER;
+  }
+  return b;
+});
 const hexAny = z.string().max(512).regex(/^(?:[0-9a-f]{2})*$/, 'must be lowercase hex').transform((s) => fromHex(s)!);
+/** Lowercase hex of any length (returned data can be a MiB): decoded without a regex pass over it. */
+const hexData = z.string().transform((s, ctx) => {
+  const b = decodeHex(s);
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be lowercase hex' });
+    return z.NEVER;
+  }
+  return b;
+});
+const sig = z.string().regex(/^[0-9a-f]{128}$/, 'must be 128 lowercase hex digits (an Ed25519 signature)').transform((s) => fromHex(s)!);
 const b64 = z.string().transform((s, ctx) => {
   const b = decodeCanonicalBase64(s);
   if (b === undefined) {
@@ -26,6 +43,21 @@ const b64 = z.string().transform((s, ctx) => {
   }
   return b;
 });
+
+function digit(c: number): number {
+  return c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+}
+function decodeHex(s: string): Uint8Array | undefined {
+  if (s.length % 2 !== 0) return undefined;
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = digit(s.charCodeAt(2 * i));
+    const lo = digit(s.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
 const LIMIT_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 const genesisSchema = z.strictObject({
@@ -62,7 +94,7 @@ const callSchema = z.strictObject({
     limited: str.optional(),
   }),
   result: z.strictObject({
-    errno: uint, size: uint.optional(), data: b64.optional(), dataLen: uint.optional(), dataDigest: hex32.optional(),
+    errno: uint, size: uint.optional(), data: hexData.optional(), dataLen: uint.optional(), dataDigest: hex32.optional(),
     dataNote: z.enum(DATA_NOTES).optional(),
   }),
   fuel: z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal integer').transform((s) => BigInt(s))
@@ -81,7 +113,7 @@ const dropSchema = z.strictObject({
   hash: hex32,
 });
 
-const checkpointSchema = z.strictObject({ t: z.literal('checkpoint'), size: z.int().min(1), root: hex32, head: hex32, sig: b64 });
+const checkpointSchema = z.strictObject({ t: z.literal('checkpoint'), size: z.int().min(1), root: hex32, head: hex32, sig });
 
 const summarySchema = z.strictObject({
   t: z.literal('summary'),

@@ -13,14 +13,14 @@ import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import { analyzeTrace, type Analysis, type CheckpointAt } from './analyze.ts';
 import { checkpointBody } from './attestation.ts';
 import { ByteWriter } from './binary.ts';
-import { hashEntry } from './canonical.ts';
+import { entryHash } from './canonical.ts';
 import { Hasher } from './hasher.ts';
 import { renderCheckpoint, renderEntry, type CheckpointLine } from './lines.ts';
 import { MerkleTree, verifyConsistencyPath, verifyInclusionPath } from './merkle.ts';
 import { parseLine } from './parse.ts';
 
-export const INCLUSION_FORMAT = 'forgeone-dna-inclusion/1';
-export const CONSISTENCY_FORMAT = 'forgeone-dna-consistency/1';
+export const INCLUSION_FORMAT = 'forgeone-dna-inclusion/2';
+export const CONSISTENCY_FORMAT = 'forgeone-dna-consistency/2';
 
 export interface InclusionProof {
   readonly format: typeof INCLUSION_FORMAT;
@@ -29,6 +29,8 @@ export interface InclusionProof {
   readonly index: number;
   /** The entry's JSON line exactly as stored. */
   readonly entry: string;
+  /** The chain hash of the entry before it (zeros for entry 0): with the entry, its RFC 6962 leaf data. */
+  readonly prev: string;
   readonly treeSize: number;
   readonly path: readonly string[];
   /** The signed checkpoint line over `treeSize` entries. */
@@ -64,8 +66,8 @@ function lineOf(c: CheckpointAt): string {
  */
 export function inclusionProof(text: string, index: number, opts: { size?: number } = {}): InclusionProof {
   const a = usable(analyzeTrace(text));
-  if (!Number.isSafeInteger(index) || index < 0 || index >= a.entries.length) {
-    throw new KernelError('TRACE_INVALID', `entry ${index} is not in the trace's intact part (entries 0..${a.entries.length - 1})`, { entry: index });
+  if (!Number.isSafeInteger(index) || index < 0 || index >= a.count) {
+    throw new KernelError('TRACE_INVALID', `entry ${index} is not in the trace's intact part (entries 0..${a.count - 1})`, { entry: index });
   }
   const candidates = a.checkpoints.filter((c) => c.size > index && (opts.size === undefined || c.size === opts.size));
   const ck = candidates[candidates.length - 1];
@@ -73,10 +75,10 @@ export function inclusionProof(text: string, index: number, opts: { size?: numbe
     const why = opts.size !== undefined ? `no checkpoint of size ${opts.size} covers it` : 'it comes after the last signed checkpoint';
     throw new KernelError('TRACE_INVALID', `entry ${index} cannot be proven: ${why}`, { entry: index });
   }
-  const tree = new MerkleTree(a.leaves.slice(0, ck.size));
+  const tree = new MerkleTree(a.hashes.slice(0, ck.size));
   return {
     format: INCLUSION_FORMAT, runId: a.genesis.runId, kernelKey: toHex(a.genesis.kernelKey), index,
-    entry: renderEntry(a.entries[index]!, a.hashes[index]!), treeSize: ck.size,
+    entry: renderEntry(a.entries[index]!, a.hashes[index]!), prev: toHex(index === 0 ? new Uint8Array(32) : a.hashes[index - 1]!), treeSize: ck.size,
     path: tree.inclusionPath(index).map(toHex), checkpoint: lineOf(ck),
   };
 }
@@ -95,7 +97,7 @@ export function consistencyProof(text: string, fromSize: number, toSize: number)
   const from = find(fromSize);
   const to = find(toSize);
   if (fromSize > toSize) throw new KernelError('TRACE_INVALID', `a consistency proof goes from a smaller tree to a larger one (${fromSize} > ${toSize})`);
-  const tree = new MerkleTree(a.leaves.slice(0, toSize));
+  const tree = new MerkleTree(a.hashes.slice(0, toSize));
   return {
     format: CONSISTENCY_FORMAT, runId: a.genesis.runId, kernelKey: toHex(a.genesis.kernelKey),
     from: lineOf(from), to: lineOf(to), proof: tree.consistencyProof(fromSize).map(toHex),
@@ -105,7 +107,7 @@ export function consistencyProof(text: string, fromSize: number, toSize: number)
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 const common = { runId: z.string().min(1), kernelKey: hex64 };
 const inclusionSchema = z.strictObject({
-  format: z.literal(INCLUSION_FORMAT), ...common, index: z.int().min(0), entry: z.string(), treeSize: z.int().min(1),
+  format: z.literal(INCLUSION_FORMAT), ...common, index: z.int().min(0), entry: z.string(), prev: hex64, treeSize: z.int().min(1),
   path: z.array(hex64).max(64), checkpoint: z.string(),
 });
 const consistencySchema = z.strictObject({ format: z.literal(CONSISTENCY_FORMAT), ...common, from: z.string(), to: z.string(), proof: z.array(hex64).max(128) });
@@ -153,7 +155,8 @@ export async function verifyInclusion(value: unknown, opts: ProofOptions = {}): 
     if (e.entry.seq !== p.index) return { ok: false, message: `the entry is entry ${e.entry.seq}, the proof claims index ${p.index}` };
     const ck = checkpointOf(p.checkpoint, 'the proof\'s checkpoint');
     if (ck.size !== p.treeSize) return { ok: false, message: `the checkpoint covers ${ck.size} entries, the proof claims ${p.treeSize}` };
-    const leaf = hashEntry(new ByteWriter(), new Hasher(), e.entry, new Uint8Array(32)).leaf;
+    const leaf = entryHash(new ByteWriter(), new Hasher(), e.entry, fromHex(p.prev)!);
+    if (!equalBytes(leaf, e.hash)) return { ok: false, message: `entry ${p.index} does not chain onto the stated previous hash: the entry or its "prev" was altered` };
     if (!verifyInclusionPath(leaf, p.index, p.treeSize, p.path.map((x) => fromHex(x)!), ck.root)) {
       return { ok: false, message: `entry ${p.index} does not lead to the checkpoint's root through this audit path: the entry or the path was altered` };
     }

@@ -1,29 +1,41 @@
 /**
- * The DNA recorder: one per run. `record` is synchronous and cheap — it snapshots the call into a
- * typed entry; every BATCH entries (and at each checkpoint, flush and `lines()`) the batch is
- * encoded canonically, chained (hash = SHA-256(prev ‖ canonical entry)), added to the Merkle tree
- * and rendered as JSON lines. Checkpoints are cut synchronously at their exact position and signed
- * asynchronously; persistence is write-behind through `sink`, in order, never skipping a line.
+ * The DNA recorder: one per run. `record` is synchronous and cheap — it writes the call's
+ * canonical bytes into a batch buffer; every BATCH entries (and at each checkpoint, flush and
+ * `lines()`) the batch is chained (SHA-256(0x00 ‖ prev ‖ canonical), which is also the entry's
+ * RFC 6962 leaf hash) and added to the Merkle tree. JSON lines are rendered from the canonical
+ * bytes only when they leave: to the sink at a flush point, or to `lines()`. Checkpoints are cut
+ * synchronously at their exact position; persistence is write-behind, in order, never skipping a
+ * line, and what the recorder holds in memory is bounded (`maxBuffered`, then a drop record).
  */
+import * as ed from '@noble/ed25519';
 import { toHex } from '../crypto/encoding.ts';
 import { keyPairFromSecret } from '../crypto/keys.ts';
+import '../crypto/noble.ts';
 import type { Decision, SyscallOutcome, SyscallRequest } from '../execution/syscalls.ts';
 import { KernelError, asKernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import { checkpointBody, signSummary, type DnaSummary, type SignedSummary } from './attestation.ts';
 import { ByteWriter } from './binary.ts';
-import { makeCallEntry, type EntryContext } from './call-entry.ts';
-import { hashEntry } from './canonical.ts';
+import { CallWriter, type EntryContext } from './call-entry.ts';
+import { encodeEntry } from './canonical.ts';
 import { RUN_STATUSES, type GenesisInfo, type RedactionRules, type RunOutcome, type SummaryOutcome, type TraceEntry } from './format.ts';
 import { buildGenesis } from './genesis.ts';
 import { Hasher } from './hasher.ts';
 import { LineLog, type CheckpointSlot } from './line-log.ts';
-import { renderCheckpoint, renderEntry, renderSummary } from './lines.ts';
+import { renderCheckpoint, renderSummary } from './lines.ts';
 import { MerkleFrontier } from './merkle.ts';
 import { compileRedaction } from './redact.ts';
-import { callFlags, FLAG, flagsOf, scoreRun, type ScoreInput } from './score.ts';
+import { FLAG, flagsOf, scoreRun, type ScoreInput } from './score.ts';
 
-export type TraceSink = (runId: string, fromSeq: number, lines: string[]) => Promise<void>;
+/** Write-behind persistence that resolves once `lines` are stored as lines `fromSeq..` of the run (TraceStore.append's contract). */
+export type AsyncTraceSink = (runId: string, fromSeq: number, lines: string[]) => Promise<void>;
+/**
+ * A sink that has stored the lines when it returns (a local file appended and fsynced): the
+ * recorder hands it every checkpoint on the spot, signed then and there, so a run that never
+ * yields still streams its trace and holds at most one checkpoint interval.
+ */
+export type SyncTraceSink = ((runId: string, fromSeq: number, lines: string[]) => void) & { readonly sync: true };
+export type TraceSink = AsyncTraceSink | SyncTraceSink;
 
 export interface DnaRecorderOptions {
   readonly crypto: CryptoProvider;
@@ -34,10 +46,20 @@ export interface DnaRecorderOptions {
   readonly redact?: RedactionRules;
   /** Write-behind persistence; `fromSeq` is the index of the first line (e.g. TraceStore.append). */
   readonly sink?: TraceSink;
-  /** Most entries held and not yet accepted by the sink (default 2^20); past it calls become one drop record. */
+  /**
+   * Most entries held in memory — not yet accepted by the sink, or kept for `lines()` — (default
+   * 2^20); past it calls are not kept but counted, and become one drop record once there is room
+   * (or at `finish`).
+   */
   readonly maxBuffered?: number;
-  /** Keep lines the sink accepted, so `lines()` is the whole trace (default true). */
+  /** Keep the entries the sink accepted, so `lines()` is the whole trace (default: only without a sink). */
   readonly retainLines?: boolean;
+  /**
+   * Signs the checkpoints a synchronous sink receives, on the spot (Ed25519 over the 32-byte seed):
+   * noble's by default (~0.45 ms a signature here); a host with native signing passes its own
+   * (Node: platform/node/trace-file-sink.ts `nodeEd25519Signer`, ~0.03 ms).
+   */
+  readonly signSync?: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array;
 }
 
 export interface RecordFacts {
@@ -64,12 +86,13 @@ export interface DnaRecorder {
   flush(): Promise<void>;
   /** Final checkpoint and signed summary, flushed. @throws KernelError STORE_UNAVAILABLE (the summary is still set), TRACE_INVALID when called twice */
   finish(outcome: RunOutcome): Promise<SignedSummary>;
-  /** The JSON-lines view; checkpoints still being signed are left out until they are. */
+  /** The JSON-lines view of the entries held; checkpoints still being signed are left out until they are. */
   lines(): string[];
 }
 
-/** Entries hashed and rendered together (one joined segment of lines each, see line-log.ts). */
+/** Entries chained and hashed together. */
 const BATCH = 512;
+export const DEFAULT_MAX_BUFFERED = 1 << 20;
 
 /**
  * Opens a run's trace with its genesis entry.
@@ -85,17 +108,21 @@ class Recorder implements DnaRecorder {
   readonly #crypto: CryptoProvider;
   readonly #key: Uint8Array;
   readonly #sink: TraceSink | undefined;
+  readonly #syncSink: boolean;
+  readonly #signSync: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array;
   readonly #interval: number;
-  readonly #maxBuffered: number;
+  readonly #maxHeld: number;
   readonly #hasher = new Hasher();
-  readonly #w = new ByteWriter();
-  readonly #frontier = new MerkleFrontier();
-  readonly #ctx: EntryContext;
+  readonly #frontier = new MerkleFrontier(this.#hasher);
+  readonly #calls: CallWriter;
   readonly #genesis: TraceEntry & { kind: 'genesis' };
-  #head: Uint8Array = new Uint8Array(32);
-  #pending: TraceEntry[] = [];
-  #count = 0;
   readonly #log: LineLog;
+  /** The batch not yet hashed: canonical bytes back to back, and where each entry ends. */
+  readonly #w = new ByteWriter(64 * 1024);
+  #ends = new Uint32Array(BATCH);
+  #pending = 0;
+  #head = new Uint8Array(32);
+  #count = 0;
   /** Checkpoints placed but not yet signed, in order. */
   #unsigned: CheckpointSlot[] = [];
   #lastCut = 0;
@@ -113,16 +140,22 @@ class Recorder implements DnaRecorder {
     this.#crypto = o.crypto;
     this.#key = pair.secretKey;
     this.#sink = o.sink;
+    this.#syncSink = o.sink !== undefined && (o.sink as Partial<SyncTraceSink>).sync === true;
+    this.#signSync = o.signSync ?? ((message, secretKey) => ed.sign(message, secretKey));
     this.#interval = o.checkpointInterval;
-    this.#maxBuffered = o.maxBuffered ?? 1 << 20;
-    this.#log = new LineLog(o.retainLines ?? true);
+    this.#maxHeld = o.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    if (!Number.isSafeInteger(this.#maxHeld) || this.#maxHeld < 1) throw new KernelError('TRACE_INVALID', `maxBuffered must be a positive integer, got ${this.#maxHeld}`);
+    this.#log = new LineLog(o.retainLines ?? o.sink === undefined);
     const redaction = compileRedaction(o.redact);
     const nonce = o.crypto.randomBytes(16);
     this.runId = o.genesis.runId ?? toHex(o.crypto.randomBytes(16));
     this.#genesis = buildGenesis(o.genesis, { kernelKey: pair.publicKey, nonce, runId: this.runId, checkpointInterval: o.checkpointInterval, redaction });
-    this.#ctx = { hasher: this.#hasher, nonce, redaction, dataBudget: redaction.maxRunData };
+    const ctx: EntryContext = { hasher: this.#hasher, nonce, redaction, dataBudget: redaction.maxRunData };
+    this.#calls = new CallWriter(ctx);
     if (this.#genesis.package.signer === undefined) this.#stats.flags |= FLAG.unsigned;
-    this.#pending.push(this.#genesis);
+    encodeEntry(this.#w, this.#genesis);
+    this.#ends[0] = this.#w.pos;
+    this.#pending = 1;
     this.#count = 1;
   }
 
@@ -133,27 +166,36 @@ class Recorder implements DnaRecorder {
 
   record(req: SyscallRequest, decision: Decision, outcome: SyscallOutcome, ctx: RecordFacts): void {
     if (this.#finished) throw new KernelError('TRACE_INVALID', `run ${this.runId}: a syscall was recorded after the trace was finished`);
-    if (this.#count - this.#log.persisted >= this.#maxBuffered) {
-      const e = makeCallEntry(this.#ctx, 0, req, decision, outcome, ctx.fuelUsed, ctx.trust, false);
+    if (this.#count - this.#log.released >= this.#maxHeld) {
+      const flags = this.#calls.check(req, decision, outcome, ctx.fuelUsed, ctx.trust);
       this.#drop.count++;
       this.#dropped++;
-      if (e.decision.effect === 'deny') this.#drop.denied++;
-      this.#drop.flags |= callFlags(e);
+      if (flags & FLAG.denied) this.#drop.denied++;
+      this.#drop.flags |= flags;
       return;
     }
     if (this.#drop.count > 0) this.#admitDrop();
-    const e = makeCallEntry(this.#ctx, this.#count, req, decision, outcome, ctx.fuelUsed, ctx.trust, true);
+    const w = this.#w;
+    const start = w.pos;
+    let flags: number;
+    try {
+      flags = this.#calls.write(w, this.#count, req, decision, outcome, ctx.fuelUsed, ctx.trust);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
     const s = this.#stats;
-    s.flags |= callFlags(e);
-    if (e.decision.effect === 'deny') s.denied++;
-    if (e.decision.monitored) s.monitored++;
-    this.#admit(e);
+    s.flags |= flags;
+    if (flags & FLAG.denied) s.denied++;
+    if (flags & FLAG['monitor-would-deny']) s.monitored++;
+    this.#admitted();
   }
 
-  #admit(e: TraceEntry): void {
-    this.#pending.push(e);
+  /** Counts the entry just written into the batch, hashing the batch or cutting a checkpoint when due. */
+  #admitted(): void {
+    this.#ends[this.#pending++] = this.#w.pos;
     this.#count++;
-    if (this.#pending.length >= BATCH) this.#process();
+    if (this.#pending === BATCH) this.#process();
     if (this.#count - this.#lastCut >= this.#interval) this.#cut(false);
   }
 
@@ -162,38 +204,57 @@ class Recorder implements DnaRecorder {
     const reason = this.#failure ? 'sink-failed' as const : 'buffer-full' as const;
     this.#stats.flags |= d.flags | FLAG['entries-dropped'];
     this.#stats.denied += d.denied;
-    const e: TraceEntry = { kind: 'drop', seq: this.#count, count: d.count, denied: d.denied, flags: flagsOf(d.flags), reason };
     this.#drop = { count: 0, denied: 0, flags: 0 };
-    this.#admit(e);
+    encodeEntry(this.#w, { kind: 'drop', seq: this.#count, count: d.count, denied: d.denied, flags: flagsOf(d.flags), reason });
+    this.#admitted();
   }
 
-  /** Encodes, chains, adds to the tree and renders every pending entry. */
+  /** Chains the pending batch, adds it to the tree and moves it to the log as one segment. */
   #process(): void {
-    if (this.#pending.length === 0) return;
+    const n = this.#pending;
+    if (n === 0) return;
+    const w = this.#w;
     const h = this.#hasher;
-    const lines: string[] = [];
-    for (const e of this.#pending) {
-      const { hash, leaf } = hashEntry(this.#w, h, e, this.#head);
-      this.#head = hash;
-      this.#frontier.push(leaf, h);
-      lines.push(renderEntry(e, hash));
+    const hashes = new Uint8Array(n * 32);
+    const ends = this.#ends;
+    let prev = this.#head;
+    let prevAt = 0;
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      h.linkInto(prev, prevAt, w.buf, start, ends[i]!, hashes, i * 32);
+      this.#frontier.push(hashes, i * 32);
+      prev = hashes;
+      prevAt = i * 32;
+      start = ends[i]!;
     }
-    this.#log.addLines(lines, this.#frontier.size);
-    this.#pending = [];
+    this.#head = hashes.slice((n - 1) * 32);
+    this.#log.addSegment({ first: this.#count - n, bytes: w.buf.slice(0, w.pos), ends: ends.slice(0, n), hashes });
+    w.reset();
+    this.#pending = 0;
   }
 
-  /** Places a checkpoint after the last entry (if it covers anything new) and schedules its signature. */
+  /** Places a checkpoint after the last entry (if it covers anything new) and has it signed and flushed. */
   #cut(force: boolean): void {
     this.#process();
     const size = this.#frontier.size;
     if (size === this.#lastCut) return;
     if (!force && size - this.#lastCut < this.#interval) return;
     this.#lastCut = size;
-    const slot: CheckpointSlot = { size, root: this.#frontier.root(this.#hasher), head: this.#head };
+    const slot: CheckpointSlot = { size, root: this.#frontier.root(), head: this.#head };
+    this.#log.addCheckpoint(slot);
+    if (this.#syncSink) {
+      // The guest may never yield: sign and store right here.
+      slot.text = renderCheckpoint({ ...slot, sig: this.#signSync(this.#body(slot), this.#key) });
+      this.#writeSync();
+      return;
+    }
     this.#unsigned.push(slot);
-    this.#log.addCheckpoint(slot, size);
     // Background work never rejects: its failure is kept in #failure for the gate to see.
     this.#run(() => this.#drain()).catch(() => undefined);
+  }
+
+  #body(slot: CheckpointSlot): Uint8Array {
+    return checkpointBody(this.runId, slot.size, slot.root, slot.head);
   }
 
   #run(work: () => Promise<void>): Promise<void> {
@@ -202,26 +263,48 @@ class Recorder implements DnaRecorder {
     return p;
   }
 
+  #sinkError(e: unknown, from: number, n: number): KernelError {
+    const err = asKernelError(e, 'STORE_UNAVAILABLE', `run ${this.runId}: the trace store refused lines ${from}..${from + n - 1}`);
+    this.#failure ??= err;
+    return err;
+  }
+
+  /** Hands every signed line to a synchronous sink; a failure is kept and the lines stay queued. */
+  #writeSync(): KernelError | undefined {
+    for (let batch = this.#log.nextBatch(); batch; batch = this.#log.nextBatch()) {
+      try {
+        this.#sink!(this.runId, batch.from, batch.lines);
+      } catch (e) {
+        return this.#sinkError(e, batch.from, batch.lines.length);
+      }
+      this.#log.accept(batch);
+    }
+    return undefined;
+  }
+
   /** Signs every checkpoint placed so far, then hands the lines before the first unsigned slot to the sink. */
   async #drain(): Promise<void> {
     while (this.#unsigned.length > 0) {
       const slot = this.#unsigned[0]!;
-      const sig = await this.#crypto.signEd25519(checkpointBody(this.runId, slot.size, slot.root, slot.head), this.#key);
+      const sig = await this.#crypto.signEd25519(this.#body(slot), this.#key);
       slot.text = renderCheckpoint({ ...slot, sig });
       this.#unsigned.shift();
     }
-    const sink = this.#sink;
-    if (!sink) return;
-    const batch = this.#log.nextBatch();
-    if (!batch) return;
-    try {
-      await sink(this.runId, batch.from, batch.lines);
-    } catch (e) {
-      const err = asKernelError(e, 'STORE_UNAVAILABLE', `run ${this.runId}: the trace store refused lines ${batch.from}..${batch.from + batch.lines.length - 1}`);
-      this.#failure ??= err;
-      throw err;
+    if (this.#syncSink) {
+      const err = this.#writeSync();
+      if (err) throw err;
+      return;
     }
-    this.#log.accept(batch);
+    const sink = this.#sink as AsyncTraceSink | undefined;
+    if (!sink) return;
+    for (let batch = this.#log.nextBatch(); batch; batch = this.#log.nextBatch()) {
+      try {
+        await sink(this.runId, batch.from, batch.lines);
+      } catch (e) {
+        throw this.#sinkError(e, batch.from, batch.lines.length);
+      }
+      this.#log.accept(batch);
+    }
   }
 
   async checkpoint(): Promise<void> {
@@ -246,12 +329,12 @@ class Recorder implements DnaRecorder {
       runId: this.runId, kernelId: g.kernelId, identity: g.identity,
       package: { digest: toHex(g.package.digest), ...pick(g.package, 'name', 'version', 'signer') },
       configDigest: toHex(g.configDigest), policyDigest: toHex(g.policyDigest),
-      count: this.#count, head: toHex(this.#head), root: toHex(this.#frontier.root(this.#hasher)), dropped: this.#dropped,
+      count: this.#count, head: toHex(this.#head), root: toHex(this.#frontier.root()), dropped: this.#dropped,
       outcome: this.#outcome(outcome), integrityScore: score.value, riskFlags: score.flags, deductions: score.deductions,
     };
     const signed = await signSummary(summary, this.#crypto, this.#key, this.publicKey);
     this.#summary = signed;
-    this.#log.addLines([renderSummary(signed.envelope)], this.#count);
+    this.#log.addLine(renderSummary(signed.envelope), this.#count);
     await this.#run(() => this.#drain());
     return signed;
   }

@@ -3,7 +3,7 @@
  * the trace: the recorder computes them as it goes, the verifier recomputes them from the
  * entries and the outcome and refuses a summary that states anything else.
  */
-import type { CallEntry, RunStatus } from './format.ts';
+import type { CallArgs, CallDecision, CallEntry, CallResult, RunStatus } from './format.ts';
 
 /** Every risk flag, in report order; a flag's bit is its index. */
 export const RISK_FLAGS = [
@@ -35,8 +35,17 @@ function escapes(path: string | undefined): boolean {
   return path.includes('\0') || path === '..' || path.startsWith('../') || path.includes('/../') || path.endsWith('/..');
 }
 
+/** What the flags of a call are computed from: a parsed entry, or the recorder's view of a call. */
+export interface FlagSubject {
+  readonly group: CallEntry['group'];
+  readonly args: Pick<CallArgs, 'path' | 'path2' | 'env' | 'pathDigest' | 'path2Digest' | 'envDigest'>;
+  readonly decision: Pick<CallDecision, 'effect' | 'monitored' | 'limited'>;
+  readonly result: Pick<CallResult, 'errno'>;
+  readonly trust: number;
+}
+
 /** The flags one call raises (a bit set over RISK_FLAGS). */
-export function callFlags(e: Pick<CallEntry, 'group' | 'args' | 'decision' | 'result' | 'trust'>): number {
+export function callFlags(e: FlagSubject): number {
   const a = e.args;
   const denied = e.decision.effect === 'deny';
   let f = 0;

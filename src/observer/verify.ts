@@ -6,7 +6,7 @@
 import { equalBytes, toHex } from '../crypto/encoding.ts';
 import { nobleCrypto } from '../crypto/noble.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
-import { analyzeTrace, type Analysis } from './analyze.ts';
+import { analyzeInput, type Analysis, type TraceInput } from './analyze.ts';
 import { verifySummarySignature, type DnaSummary } from './attestation.ts';
 
 export type TraceStatus = 'ok' | 'truncated' | 'tampered' | 'invalid';
@@ -41,16 +41,20 @@ export interface VerifyOptions {
   readonly crypto?: CryptoProvider;
 }
 
-/** Verifies a whole trace; never throws on bad input — the report says what is wrong. */
-export async function verifyTrace(text: string, opts: VerifyOptions = {}): Promise<TraceReport> {
-  return reportOf(analyzeTrace(text), opts);
+/**
+ * Verifies a whole trace — its text, its lines as a store returns them, or a stream of text
+ * chunks (a file) — in memory bounded by a few dozen bytes per entry; never throws on bad input:
+ * the report says what is wrong.
+ */
+export async function verifyTrace(input: TraceInput, opts: VerifyOptions = {}): Promise<TraceReport> {
+  return reportOf(await analyzeInput(input), opts);
 }
 
 /** The report for an analysis already made (explain and export reuse theirs). */
 export async function reportOf(a: Analysis, opts: VerifyOptions = {}): Promise<TraceReport> {
   const crypto = opts.crypto ?? nobleCrypto;
   const g = a.genesis;
-  const base = { entries: a.entries.length, keyPinned: false, notes: [] as string[], ...(g ? { runId: g.runId } : {}) };
+  const base = { entries: a.count, keyPinned: false, notes: [] as string[], ...(g ? { runId: g.runId } : {}) };
   if (!g) {
     const f = a.fault!;
     return { ...base, ok: false, status: f.kind, verified: 0, checkpoints: 0, message: f.reason, firstBad: { line: f.line, entry: 0, reason: f.reason } };
@@ -97,7 +101,7 @@ export async function reportOf(a: Analysis, opts: VerifyOptions = {}): Promise<T
     return { ...common, ok: false, status: f.kind, firstBad, message: `${reason}. ${cap(proven)}.` };
   }
 
-  const n = a.entries.length;
+  const n = a.count;
   if (a.summary) {
     if (!(await verifySummarySignature(a.summary.envelope, key, crypto))) {
       const reason = `the closing summary at line ${a.summary.line} has no signature that verifies under kernel key ${keyHex}: it was forged or altered`;
@@ -113,7 +117,7 @@ export async function reportOf(a: Analysis, opts: VerifyOptions = {}): Promise<T
   const reason = `the trace has no closing summary, so the run's end is not proven`;
   return {
     ...common, ok: false, status: 'truncated',
-    firstBad: { line: a.entryLines[verified] ?? a.tornLine ?? a.lineCount + 1, entry: verified, reason },
+    firstBad: { line: a.lineOf(verified) ?? a.tornLine ?? a.lineCount + 1, entry: verified, reason },
     message: `incomplete: ${reason}; ${proven}; ${tail}.${torn}`,
   };
 }

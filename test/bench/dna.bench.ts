@@ -1,31 +1,46 @@
 /**
  * Execution DNA costs, each beside a baseline measured in the same run:
  *  - the gate with and without the trace: a guest making 100,000 fd_write calls through
- *    launchContainer, hooks recording to a DnaRecorder (including finish: batch hashing, JSON
- *    lines, signed checkpoints) vs a no-op record hook;
- *  - record() alone over a realistic call mix, amortized, vs a no-op hook;
- *  - the hash work per entry (chain link + RFC 6962 leaf + Merkle nodes) vs the raw SHA-256
- *    throughput (noble, 1 MiB buffer) over the same bytes;
- *  - verification in entries per second vs hashing each entry's canonical bytes once.
+ *    launchContainer, hooks recording to a DnaRecorder whose lines go to a sink — so the figure
+ *    holds everything a traced call costs: record, batch hashing, JSON rendering, checkpoint
+ *    signatures and finish — vs a no-op record hook. Three ways: the platform's crypto and a
+ *    store-like sink (noble signs the checkpoints); the same with native Ed25519 signing; and the
+ *    `forge run --trace` path, the synchronous file sink (fsync at every checkpoint);
+ *  - record() alone over a realistic call mix, latency and amortized;
+ *  - the pieces per entry: chain link + Merkle nodes beside the raw SHA-256 of the same bytes at
+ *    bulk rate (the floor for any SHA-256 chain and RFC 6962 tree), rendering beside
+ *    JSON.stringify, a checkpoint signature per entry (noble beside node:crypto);
+ *  - SHA-256 throughput of the trace's hasher beside noble and node:crypto;
+ *  - verification in entries per second beside hashing each entry's canonical bytes once.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import wabtInit from 'wabt';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { nodeCrypto } from '../../platform/node/crypto.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
-import { nobleCrypto, resolveCrypto } from '../../src/crypto/noble.ts';
+import { nodeEd25519Signer, traceFileSink } from '../../platform/node/trace-file-sink.ts';
+import { resolveCrypto } from '../../src/crypto/noble.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
 import { launchContainer } from '../../src/execution/container.ts';
 import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
-import { createDnaRecorder, verifyTrace, type DnaRecorder } from '../../src/observer/index.ts';
+import { createDnaRecorder, verifyTrace, type DnaRecorder, type DnaRecorderOptions } from '../../src/observer/index.ts';
 import { analyzeTrace } from '../../src/observer/analyze.ts';
 import { ByteWriter } from '../../src/observer/binary.ts';
-import { encodeEntry, hashEntry } from '../../src/observer/canonical.ts';
+import { encodeEntry } from '../../src/observer/canonical.ts';
 import { Hasher } from '../../src/observer/hasher.ts';
+import { renderSegment } from '../../src/observer/line-log.ts';
 import { MerkleFrontier } from '../../src/observer/merkle.ts';
 import type { BenchRow } from './harness.ts';
 
 const crypto = resolveCrypto(nodeCrypto);
+const signNative = nodeEd25519Signer();
+/** The platform's provider with Ed25519 signing through node:crypto (what platform/node could offer). */
+const nativeCrypto = { ...crypto, signEd25519: async (m: Uint8Array, k: Uint8Array) => signNative(m, k) };
 const KEY = keyPairFromSecret(new Uint8Array(32).fill(7)).secretKey;
 const CALLS = 100_000;
+const INTERVAL = 1024;
 
 const FLOOD = `(module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
@@ -40,11 +55,17 @@ const FLOOD = `(module
 
 const ALLOW: Decision = Object.freeze({ effect: 'allow', rules: Object.freeze(['base.stdio']), reason: 'stdout is granted' });
 
-function recorder(): DnaRecorder {
+function recorder(extra: Partial<DnaRecorderOptions> = {}): DnaRecorder {
   return createDnaRecorder({
-    crypto, signingKey: KEY, checkpointInterval: 1024,
+    crypto, signingKey: KEY, checkpointInterval: INTERVAL, ...extra,
     genesis: { kernelId: 'bench', configDigest: '11'.repeat(32), policyDigest: '22'.repeat(32), identity: 'bench/33', package: { digest: '33'.repeat(32), signer: 'k' }, limits: { fuel: 1e12 } },
   });
+}
+
+/** A store-like sink: takes the rendered lines (and touches each, as a store copies it). */
+function storeSink(): { sink: (runId: string, from: number, lines: string[]) => Promise<void>; chars: () => number } {
+  let chars = 0;
+  return { sink: async (_id, _from, lines) => { for (const l of lines) chars += l.length; }, chars: () => chars };
 }
 
 /** A guest's calls as the gate hands them over: stdio writes, clock reads, opens, file reads with data, env names. */
@@ -79,6 +100,7 @@ async function gateRows(): Promise<BenchRow[]> {
   const wabt = await wabtInit();
   const module = new Uint8Array(wabt.parseWat('flood.wat', FLOOD).toBinary({}).buffer);
   const platform = createNodePlatform();
+  const dir = mkdtempSync(join(tmpdir(), 'forge-dna-bench-'));
   const run = async (hooks: GateHooks, after?: () => Promise<unknown>) => {
     const t0 = performance.now();
     const r = await launchContainer({ platform, module, hooks, keepOutput: false, limits: { stdoutBytes: 1 << 24 } });
@@ -87,15 +109,24 @@ async function gateRows(): Promise<BenchRow[]> {
     return ((performance.now() - t0) * 1e6) / CALLS;
   };
   const plain = () => run({ decide: () => ALLOW, record: () => undefined });
-  const traced = () => {
-    const rec = recorder();
+  const traced = (make: () => DnaRecorder) => () => {
+    const rec = make();
     return run({ decide: () => ALLOW, record: (q, d, o, c) => rec.record(q, d, o, { fuelUsed: c.fuelUsed, trust: 100 }) }, () => rec.finish({ status: 'exited', exitCode: 0 }));
   };
-  const [withTrace, without] = await paired(traced, plain, 5);
-  return [{
-    name: 'gate per fd_write, with the DNA trace (incl. finish)', value: withTrace, unit: 'ns/call',
-    baseline: { name: 'gate per fd_write, no-op record hook', value: without },
-  }];
+  let files = 0;
+  try {
+    const [storeTraced, storePlain] = await paired(traced(() => recorder({ sink: storeSink().sink })), plain, 5);
+    const [nativeTraced, nativePlain] = await paired(traced(() => recorder({ crypto: nativeCrypto, sink: storeSink().sink })), plain, 5);
+    const [fileTraced, filePlain] = await paired(traced(() => recorder({ sink: traceFileSink(join(dir, `t${files++}.jsonl`)), signSync: signNative })), plain, 5);
+    const base = { name: 'gate per fd_write, no-op record hook' };
+    return [
+      { name: 'gate per fd_write, with the DNA trace (incl. finish)', value: storeTraced, unit: 'ns/call', baseline: { ...base, value: storePlain } },
+      { name: 'gate + DNA trace, native Ed25519 checkpoint signing', value: nativeTraced, unit: 'ns/call', baseline: { ...base, value: nativePlain } },
+      { name: 'gate + DNA trace streamed to a file (fsync per checkpoint)', value: fileTraced, unit: 'ns/call', baseline: { ...base, value: filePlain } },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function recordRows(): Promise<BenchRow[]> {
@@ -112,7 +143,7 @@ async function recordRows(): Promise<BenchRow[]> {
   };
   let lastTrace = '';
   const recorded = async () => {
-    const rec = recorder();
+    const rec = recorder({ retainLines: true, sink: storeSink().sink });
     const t0 = performance.now();
     for (let i = 0; i < N; i++) {
       const [q, d, o] = calls[i % calls.length]!;
@@ -127,7 +158,7 @@ async function recordRows(): Promise<BenchRow[]> {
   if (sink < 0) throw new Error('unreachable');
 
   // The synchronous cost a syscall sees: record() timed call by call. Every 512th call also hashes
-  // and renders its batch, so the median is the snapshot alone; the batches are in the amortized row.
+  // its batch (and every 1024th cuts a checkpoint), so the median is the snapshot alone.
   const perCall = (fn: (i: number) => void) => {
     const samples = new Float64Array(N);
     for (let i = 0; i < N; i++) {
@@ -144,34 +175,60 @@ async function recordRows(): Promise<BenchRow[]> {
   const latBase = perCall((i) => { const [q, d, o] = calls[i % calls.length]!; sink += (q.fd ?? 0) + d.rules.length + o.errno; });
   await timedRec.finish({ status: 'exited' });
 
-  // The hash work alone, over the same entries, beside noble's raw throughput on the same bytes.
+  // The pieces, over the same entries.
   const a = analyzeTrace(lastTrace);
-  const w = new ByteWriter();
-  const canon = a.entries.map((e) => { encodeEntry(w, e); return w.view().slice(); });
-  const entryBytes = canon.reduce((n, c) => n + c.length, 0) / canon.length;
-  const big = new Uint8Array(1 << 20).fill(0x61);
+  const w = new ByteWriter(1 << 20);
+  const ends: number[] = [];
+  for (const e of a.entries) {
+    encodeEntry(w, e);
+    ends.push(w.pos);
+  }
+  const all = w.buf.subarray(0, w.pos);
+  const entryBytes = all.length / a.entries.length;
   const h = new Hasher();
+  const hashes = new Uint8Array(32 * a.entries.length);
   const hashing = async () => {
-    const f = new MerkleFrontier();
-    let prev = new Uint8Array(32);
+    const f = new MerkleFrontier(h);
     const t0 = performance.now();
-    for (const e of a.entries) {
-      const r = hashEntry(w, h, e, prev);
-      prev = r.hash as Uint8Array<ArrayBuffer>;
-      f.push(r.leaf, h);
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      h.linkInto(hashes, i === 0 ? 0 : (i - 1) * 32, all, start, ends[i]!, hashes, i * 32);
+      f.push(hashes, i * 32);
+      start = ends[i]!;
     }
-    f.root(h);
-    return ((performance.now() - t0) * 1e6) / a.entries.length;
+    f.root();
+    return ((performance.now() - t0) * 1e6) / ends.length;
   };
-  // noble is what the trace hashes with (inputs of 33–200 bytes: a native call costs more per call).
-  const rawWith = (sha: (d: Uint8Array) => Uint8Array) => async () => {
+  const big = new Uint8Array(1 << 20).fill(0x61);
+  const out = new Uint8Array(32);
+  const bulk = (sha: (d: Uint8Array) => unknown) => async () => {
     const t0 = performance.now();
     for (let i = 0; i < 8; i++) sha(big);
     return ((performance.now() - t0) * 1e6) / (8 * big.length); // ns per byte
   };
-  const [hashNs, rawNsPerByte] = await paired(hashing, rawWith(nobleCrypto.sha256), 7);
-  const rawMBs = 1e3 / rawNsPerByte;
-  const nativeMBs = 1e3 / median([await rawWith(crypto.sha256)(), await rawWith(crypto.sha256)(), await rawWith(crypto.sha256)()]);
+  const traceBulk = bulk((d) => h.reset().update(d).finish(out));
+  const [hashNs, rawNsPerByte] = await paired(hashing, traceBulk, 7);
+  const nobleNsPerByte = median([await bulk(nobleSha256)(), await bulk(nobleSha256)(), await bulk(nobleSha256)()]);
+  const nativeNsPerByte = median([await bulk(crypto.sha256)(), await bulk(crypto.sha256)(), await bulk(crypto.sha256)()]);
+
+  // Rendering lines from canonical bytes as the recorder does (a segment into one buffer, decoded
+  // once, split) beside JSON.stringify of objects holding the same.
+  const K = 512;
+  const segment = { first: 1, bytes: all.slice(ends[0], ends[K]), ends: Uint32Array.from(ends.slice(1, K + 1), (e) => e - ends[0]!), hashes: hashes.slice(32, 32 * (K + 1)) };
+  const rw = new ByteWriter();
+  const render = async () => {
+    const lines: string[] = [];
+    const t0 = performance.now();
+    for (let r = 0; r < 4; r++) renderSegment(segment, lines, rw);
+    return ((performance.now() - t0) * 1e6) / (4 * K);
+  };
+  const objects = a.entries.slice(1, K + 1).map((e) => ({ ...e, fuel: String(e.kind === 'call' ? e.fuel : 0), hash: '0'.repeat(64) }));
+  const stringify = async () => {
+    const t0 = performance.now();
+    for (let r = 0; r < 4; r++) for (const o of objects) sink += JSON.stringify(o, (_k, v: unknown) => (v instanceof Uint8Array ? v.length : v)).length;
+    return ((performance.now() - t0) * 1e6) / (4 * objects.length);
+  };
+  const [renderNs, stringifyNs] = await paired(render, stringify, 7);
 
   // Verification beside hashing each entry's canonical bytes once.
   const verify = async () => {
@@ -182,26 +239,37 @@ async function recordRows(): Promise<BenchRow[]> {
   };
   const once = async () => {
     const t0 = performance.now();
-    for (const c of canon) nobleCrypto.sha256(c);
-    return canon.length / ((performance.now() - t0) / 1e3);
+    let start = 0;
+    for (const end of ends) {
+      h.reset().update(all, start, end).finish(out);
+      start = end;
+    }
+    return ends.length / ((performance.now() - t0) / 1e3);
   };
   const [verifyRate, onceRate] = await paired(verify, once, 3);
 
-  // One checkpoint signature, spread over the entries it covers (interval 1024).
-  const t1 = performance.now();
-  for (let i = 0; i < 20; i++) await crypto.signEd25519(new Uint8Array(120), KEY);
-  const signPerEntry = ((performance.now() - t1) * 1e6) / 20 / 1024;
+  // One checkpoint signature, spread over the entries it covers; warmed (noble builds tables on first use).
+  const body = new Uint8Array(120);
+  for (let i = 0; i < 5; i++) { await crypto.signEd25519(body, KEY); signNative(body, KEY); }
+  const signs = async (sign: () => unknown) => {
+    const t0 = performance.now();
+    for (let i = 0; i < 50; i++) await sign();
+    return ((performance.now() - t0) * 1e6) / 50 / INTERVAL;
+  };
+  const [nobleSign, nativeSign] = await paired(() => signs(() => crypto.signEd25519(body, KEY)), () => signs(() => signNative(body, KEY)), 3);
 
+  const rawEntry = entryBytes * rawNsPerByte;
   return [
     { name: 'DNA record() latency per call, median (timed one by one)', value: lat.p50, unit: 'ns/call', baseline: { name: 'no-op record hook, median (same timer)', value: latBase.p50 } },
     { name: 'DNA record() latency per call, p99', value: lat.p99, unit: 'ns/call', baseline: { name: 'no-op record hook, p99 (same timer)', value: latBase.p99 } },
     { name: `DNA record() per call, amortized over ${N} (mix; incl. finish)`, value: rec, unit: 'ns/call', baseline: { name: 'no-op record hook', value: base } },
-    { name: 'checkpoint signature per entry (1 Ed25519 sign / 1024)', value: signPerEntry, unit: 'ns/entry', baseline: { name: 'DNA record() per call, amortized', value: rec } },
-    { name: 'DNA record() per call, amortized', value: rec, unit: 'ns/call', baseline: { name: `raw SHA-256 of one ${entryBytes.toFixed(0)}-byte entry at bulk rate`, value: entryBytes * rawNsPerByte } },
-    { name: 'hash work per entry (chain + leaf + Merkle nodes)', value: hashNs, unit: 'ns/entry', baseline: { name: `raw SHA-256 of the entry's ${entryBytes.toFixed(0)} bytes at bulk rate`, value: entryBytes * rawNsPerByte } },
-    { name: 'DNA hashing throughput over entry bytes', value: (entryBytes / hashNs) * 1e3, unit: 'MB/s', baseline: { name: 'raw SHA-256 throughput (noble, 1 MiB)', value: rawMBs } },
-    { name: 'raw SHA-256 throughput (noble, 1 MiB)', value: rawMBs, unit: 'MB/s', baseline: { name: 'raw SHA-256 throughput (node:crypto, 1 MiB)', value: nativeMBs } },
-    { name: 'verify (parse, re-render, chain, Merkle, signatures)', value: verifyRate, unit: 'entries/s', baseline: { name: 'SHA-256 of each canonical entry once (noble)', value: onceRate } },
+    { name: 'hash work per entry (chain link + Merkle nodes)', value: hashNs, unit: 'ns/entry', baseline: { name: `raw SHA-256 of the entry's ${entryBytes.toFixed(0)} bytes at bulk rate`, value: rawEntry } },
+    { name: 'hash work per entry, in SHA-256 blocks at bulk rate', value: hashNs / (64 * rawNsPerByte), unit: 'blocks', baseline: { name: 'blocks of the entry alone, padded', value: Math.ceil((entryBytes + 9) / 64) } },
+    { name: 'render JSON lines from canonical bytes (a 512-entry segment)', value: renderNs, unit: 'ns/line', baseline: { name: 'JSON.stringify of the same entry objects', value: stringifyNs } },
+    { name: `checkpoint signature per entry (noble, 1 / ${INTERVAL})`, value: nobleSign, unit: 'ns/entry', baseline: { name: 'node:crypto Ed25519, same', value: nativeSign } },
+    { name: 'SHA-256 throughput, the trace\'s hasher (1 MiB)', value: 1e3 / rawNsPerByte, unit: 'MB/s', baseline: { name: 'noble (1 MiB)', value: 1e3 / nobleNsPerByte } },
+    { name: 'SHA-256 throughput, the trace\'s hasher (1 MiB) ', value: 1e3 / rawNsPerByte, unit: 'MB/s', baseline: { name: 'node:crypto, native (1 MiB)', value: 1e3 / nativeNsPerByte } },
+    { name: 'verify (parse, re-render, chain, Merkle, signatures)', value: verifyRate, unit: 'entries/s', baseline: { name: 'SHA-256 of each canonical entry once', value: onceRate } },
   ];
 }
 

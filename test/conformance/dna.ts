@@ -25,7 +25,7 @@ const CALLS: readonly (readonly [SyscallRequest, Decision, SyscallOutcome])[] = 
   [{ syscall: 'fd_write', group: 'stdio', fd: 1, bytes: 3 }, allow, { errno: 0, size: 3 }],
 ];
 /** SHA-256 of the trace text this run records, identical in every host (pinned from Node). */
-const TRACE_SHA256 = '29a0d4083f1a0eab18367171bfddbf4afe96efdcc77a8cf2e87e9f91a88a7bc4';
+const TRACE_SHA256 = '3ab6d56e590714b0b61084d1bab58ad2415362f5d543f3a38062d9f4e382e0f3';
 
 function hostCrypto(env: ConformanceEnv): CryptoProvider {
   // A fixed nonce and run id: the only randomness a trace holds, fixed so the bytes can be compared.
@@ -106,7 +106,7 @@ export const dnaCases: ConformanceCase[] = [
     skip: (env) => (env.makeStores ? undefined : `${env.runtime}: no persistent stores in this environment`),
     async run(env) {
       const stores = await env.makeStores!();
-      const { text, runId } = await record(env, { sink: (id, from, lines) => stores.traces.append(id, from, lines) });
+      const { text, runId } = await record(env, { sink: (id, from, lines) => stores.traces.append(id, from, lines), retainLines: true });
       const stored = (await stores.traces.read(runId)).map((l) => `${l}\n`).join('');
       assertEqual(stored, text, 'stored trace');
       const r = await verifyTrace(stored, { crypto: resolveCrypto(env.platform.crypto) });

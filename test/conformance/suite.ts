@@ -8,6 +8,7 @@ import { bootCases } from './boot.ts';
 import { policyCases } from './policy.ts';
 import { dnaCases } from './dna.ts';
 import { wasiCases } from './wasi.ts';
+import { httpCases } from './http.ts';
 
 export const SUITE: readonly ConformanceCase[] = [
   ...foundationCases,
@@ -18,4 +19,5 @@ export const SUITE: readonly ConformanceCase[] = [
   ...policyCases,
   ...dnaCases,
   ...wasiCases,
+  ...httpCases,
 ];

@@ -5,7 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isKernelError } from '../../src/errors.ts';
+import { fromHex } from '../../src/crypto/encoding.ts';
 import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion } from '../../src/observer/index.ts';
+import { ByteWriter } from '../../src/observer/binary.ts';
+import { entryHash } from '../../src/observer/canonical.ts';
+import { Hasher } from '../../src/observer/hasher.ts';
+import { renderEntry } from '../../src/observer/lines.ts';
+import { parseLine } from '../../src/observer/parse.ts';
 import { crypto, KERNEL, OTHER, recordRun, splitLines } from './helpers.ts';
 
 const roundTrip = (v: unknown) => JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
@@ -27,11 +33,18 @@ test('an altered inclusion proof fails, saying why', async () => {
   const { text } = await recordRun();
   const proof = roundTrip(inclusionProof(text, 6));
   const path = proof['path'] as string[];
+  // An altered entry re-chained onto the genuine previous hash: consistent in itself, not in the signed tree.
+  const p = parseLine(proof['entry'] as string);
+  assert.ok(p.t === 'call');
+  const altered = { ...p.entry, result: { ...p.entry.result, errno: 1 } };
+  const forged = renderEntry(altered, entryHash(new ByteWriter(), new Hasher(), altered, fromHex(proof['prev'] as string)!));
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['entry content', { ...proof, entry: (proof['entry'] as string).replace('"errno":0', '"errno":1') }, /does not lead to the checkpoint's root/],
+    ['entry content', { ...proof, entry: (proof['entry'] as string).replace('"errno":0', '"errno":1') }, /does not chain onto the stated previous hash/],
+    ['previous hash', { ...proof, prev: '0'.repeat(64) }, /does not chain onto the stated previous hash/],
+    ['entry and its hash', { ...proof, entry: forged }, /does not lead to the checkpoint's root/],
     ['index', { ...proof, index: 5 }, /claims index 5/],
     ['path', { ...proof, path: [path[1], path[0], ...path.slice(2)] }, /does not lead/],
-    ['checkpoint', { ...proof, checkpoint: (proof['checkpoint'] as string).replace(/"sig":"./, '"sig":"A') }, /signature does not verify|canonical/],
+    ['checkpoint', { ...proof, checkpoint: (proof['checkpoint'] as string).replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === '0' ? '1' : '0'}`) }, /signature does not verify/],
     ['run id', { ...proof, runId: 'another-run' }, /signature does not verify/],
     ['shape', { ...proof, extra: 1 }, /Unrecognized key|extra/],
   ];

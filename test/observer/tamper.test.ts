@@ -10,7 +10,7 @@ import { toHex } from '../../src/crypto/encoding.ts';
 import { checkpointBody, verifyTrace, type TraceReport } from '../../src/observer/index.ts';
 import { analyzeTrace } from '../../src/observer/analyze.ts';
 import { ByteWriter } from '../../src/observer/binary.ts';
-import { hashEntry } from '../../src/observer/canonical.ts';
+import { entryHash } from '../../src/observer/canonical.ts';
 import { Hasher } from '../../src/observer/hasher.ts';
 import { renderCheckpoint, renderEntry } from '../../src/observer/lines.ts';
 import { parseLine } from '../../src/observer/parse.ts';
@@ -105,7 +105,7 @@ test('an inserted entry is named, even when its chain hash was computed correctl
   const genuine = a.entries[6]!;
   assert.equal(genuine.kind, 'call');
   const forged = { ...genuine, args: { ...(genuine.kind === 'call' ? genuine.args : {}), path: '/data/forged' } } as typeof genuine;
-  const hash = hashEntry(new ByteWriter(), new Hasher(), forged, a.hashes[5]!).hash;
+  const hash = entryHash(new ByteWriter(), new Hasher(), forged, a.hashes[5]!);
   const withForged = [...lines.slice(0, i), renderEntry(forged, hash), ...lines.slice(i)];
   const r = await verify(joinLines(withForged));
   assert.equal(r.status, 'tampered');
@@ -130,7 +130,7 @@ test('entries rewritten and re-chained are caught by the signed checkpoint, with
   for (let seq = 6; seq < a.entries.length; seq++) {
     let e = a.entries[seq]!;
     if (seq === 6 && e.kind === 'call') e = { ...e, result: { ...e.result, size: 999 } };
-    prev = hashEntry(w, h, e, prev).hash;
+    prev = entryHash(w, h, e, prev);
     out[seqOf.indexOf(seq)] = renderEntry(e, prev);
   }
   const r = await verify(joinLines(out));

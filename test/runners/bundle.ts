@@ -117,8 +117,12 @@ async function instrumentVariants(): Promise<Array<(bytes: Uint8Array) => Uint8A
   const casesPath = join(ROOT, 'test/conformance/instrument.ts');
   if (!existsSync(modPath)) return [];
   const { instrument } = (await import(modPath)) as { instrument(b: Uint8Array, o: object): { bytes: Uint8Array } };
-  const variants: object[] = existsSync(casesPath)
+  const variants: object[] = [...(existsSync(casesPath)
     ? ((await import(casesPath)) as { INSTRUMENT_VARIANTS?: object[] }).INSTRUMENT_VARIANTS ?? [{}]
-    : [{}];
+    : [{}])];
+  // A run with the kernel's default limits instruments with memoryMaxPages = floor(memoryBytes / 64 KiB)
+  // (src/execution/container.ts): bundle that variant too, so such a run finds its module.
+  const { limitsSchema } = (await import(join(ROOT, 'src/config/schema.ts'))) as { limitsSchema: { parse(v: object): { memoryBytes: number } } };
+  variants.push({ memoryMaxPages: Math.floor(limitsSchema.parse({}).memoryBytes / 65536) });
   return variants.map((o) => (b: Uint8Array) => instrument(b, o).bytes);
 }

@@ -2,7 +2,7 @@
  * The Worker used by the conformance runner: the product's Worker (workers/index.ts) plus a route
  * that runs the conformance suite inside workerd and answers with the results.
  */
-import worker from '../../workers/index.ts';
+import { createWorker } from '../../workers/index.ts';
 import { createCloudflarePlatform } from '../../platform/cloudflare/index.ts';
 import { runCases } from '../conformance/harness.ts';
 import { SUITE } from '../conformance/suite.ts';
@@ -10,7 +10,10 @@ import { fixtures } from 'forge:fixtures';
 import { modules } from 'forge:modules';
 import { makeWorkerStores, type WorkerEnv } from '../../workers/env.ts';
 
-export * from '../../workers/index.ts';
+export { ForgeState } from '../../workers/index.ts';
+
+/** The product Worker over every bundled fixture module (raw and instrumented). */
+const worker = createWorker(modules);
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response> {

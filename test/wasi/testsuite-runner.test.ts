@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, fixturesReady, scratch } from './forge.ts';
-import { findTests, plan, runSuite, type TestOutcome } from './testsuite-runner.ts';
+import { findTests, plan, runSuite, runTest, type TestOutcome } from './testsuite-runner.ts';
 
 let root = '';
 const EXPECTED_FAIL = new Set(['wrong-exit-code', 'wrong-stdout']);
@@ -56,7 +56,12 @@ before(async () => {
     stdout: 'argv[0]=args-env.wasm\nargv[1]=first\nargv[2]=the "second" arg\nargv[3]=3\nenv a=text\nenv b=escap " ing\nenv c=new\nline\nok\n' });
   addTest(as, 'env-list', 'wasi-args-env', { env: ['K=v=w'], stdout: 'argv[0]=env-list.wasm\nenv K=v=w\nok\n' });
   addTest(as, 'proc_exit-failure', 'wasi-proc', { args: ['exit', '33'], exit_code: 33 });
+  // stdin stays open until the wait step, as upstream: 'hello' must arrive while the guest is
+  // still blocked reading stdin, and the rest only after wait closes it.
   addTest(as, 'stdin-operations', 'wasi-stdio', { operations: [
+    { type: 'run' }, { type: 'write', id: 'stdin', payload: 'ping' }, { type: 'read', payload: 'hello\n' }, { type: 'wait', exit_code: 0 },
+  ] });
+  addTest(join(root, 'stdin-hang'), 'stdin-read-before-eof', 'wasi-stdio', { operations: [
     { type: 'run' }, { type: 'write', id: 'stdin', payload: 'ping' }, { type: 'read', payload: 'hello\nstdin: ping|\n' }, { type: 'wait', exit_code: 0 },
   ] });
   addTest(as, 'wrong-exit-code', 'wasi-proc', { args: ['exit', '3'], exit_code: 4 });
@@ -80,16 +85,25 @@ test('plan: root becomes --dir ROOT::/, dirs keep their names, env and args afte
   assert.ok(r.argv.some((a) => a.endsWith('fs-tests.dir::/')));
 });
 
-test('runSuite: every expected pass passes, the wrong expectations fail, *.cleanup is removed', () => {
-  const results: TestOutcome[] = runSuite(root, { dataDir: scratch() });
+test('runSuite: every expected pass passes, the wrong expectations fail, *.cleanup is removed', async () => {
+  const results: TestOutcome[] = await runSuite(join(root, 'tests'), { dataDir: scratch(), timeoutMs: 30_000, waitMs: 30_000 });
   const report = results.map((r) => `${r.passed ? 'PASS' : 'FAIL'} ${r.test.suite}/${r.test.name} ${r.failures.join('; ')}${r.passed ? '' : `\n${r.stdout}\n${r.stderr}`}`).join('\n');
   for (const r of results) assert.equal(r.passed, !EXPECTED_FAIL.has(r.test.name), report);
   const wrong = results.find((r) => r.test.name === 'wrong-exit-code')!;
   assert.deepEqual(wrong.failures, ['exit code 3, expected 4']);
   assert.match(results.find((r) => r.test.name === 'wrong-stdout')!.failures[0]!, /^stdout: expected "something else"/);
+
   for (const dir of [join(root, 'tests/c/testsuite/wasm32-wasip1/fs-tests.dir'), join(root, 'tests/rust/testsuite/wasm32-wasip1/fs-tests.dir')]) {
     const left = readdirSync(dir, { recursive: true }).map(String).filter((n) => n.includes('.cleanup'));
     assert.deepEqual(left, [], `cleanup files left in ${dir}`);
     assert.ok(existsSync(join(dir, 'lseek.txt')), 'the fixture tree itself is kept');
   }
+});
+
+test('runTest: stdin stays open until the wait step, so reading what comes only after EOF fails (upstream hangs)', async () => {
+  const t = findTests(join(root, 'stdin-hang'))[0]!;
+  const r = await runTest(t, { dataDir: scratch(), timeoutMs: 2_000, waitMs: 30_000 });
+  assert.equal(r.passed, false);
+  assert.deepEqual(r.failures, ['stdout: no "hello\\nstdin: ping|\\n" within 2000 ms (upstream would hang)']);
+  assert.match(r.stdout, /^hello\n/);
 });
