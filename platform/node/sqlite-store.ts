@@ -8,7 +8,7 @@ import type { Stores } from '../../src/ports/platform.ts';
 import { pruneTraces, withRetention, type PruneReport, type RetentionPolicy } from '../../src/stores/retention.ts';
 import { sqlQuarantine } from '../../src/stores/sql-quarantine.ts';
 import { sqlTraces } from '../../src/stores/sql-traces.ts';
-import { guardStore } from '../../src/stores/store-error.ts';
+import { guardStore , storeError } from '../../src/stores/store-error.ts';
 import { checkAppend, checkPackage, checkQuarantineRecord, checkRunId, normalizeRecord } from '../../src/stores/validate.ts';
 import { openSqlite, type SqliteConnectionOptions } from './sqlite-connection.ts';
 
@@ -42,11 +42,17 @@ export function createSqliteStores(dir: string, opts: SqliteStoreOptions = {}): 
   const quarantine = sqlQuarantine(sql);
   const g = <T,>(op: string, fn: () => T) => guardStore('sqlite', op, fn);
 
-  const traceStore: Stores['traces'] = {
-    append: (runId, fromSeq, lines) => g('traces.append', () => {
+  const appendSync = (runId: string, fromSeq: number, lines: readonly string[]): void => {
+    try {
       checkAppend(runId, fromSeq, lines);
       traces.append(runId, fromSeq, lines, now());
-    }),
+    } catch (e) {
+      throw storeError(e, 'traces.append', 'sqlite');
+    }
+  };
+  const traceStore: Stores['traces'] = {
+    append: (runId, fromSeq, lines) => g('traces.append', () => appendSync(runId, fromSeq, lines)),
+    appendSync,
     read: (runId) => g('traces.read', () => (checkRunId(runId), traces.read(runId))),
     seal: (runId) => g('traces.seal', () => { checkRunId(runId); traces.seal(runId); }),
     list: () => g('traces.list', () => traces.list()),

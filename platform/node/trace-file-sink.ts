@@ -5,7 +5,6 @@
  * at the end of what was stored and fsyncs before returning; a failed write is cut back off, so
  * the file always ends on a whole line and a retry appends where the last good flush ended.
  */
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KernelError } from '../../src/errors.ts';
@@ -60,23 +59,4 @@ function syncDirectory(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/**
- * Node's native, synchronous Ed25519 signing (OpenSSL, ~15× noble) for the recorder's `signSync`:
- * byte-identical signatures (RFC 8032 signing is deterministic). Keeps the last key it imported.
- */
-export function nodeEd25519Signer(): (message: Uint8Array, secretKey: Uint8Array) => Uint8Array {
-  let seed: Buffer | undefined;
-  let key: KeyObject | undefined;
-  return (message, secretKey) => {
-    if (!key || !seed || !seed.equals(secretKey)) {
-      if (secretKey.length !== 32) throw new KernelError('KEY_INVALID', `an Ed25519 seed is 32 bytes, got ${secretKey.length}`);
-      key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secretKey]), format: 'der', type: 'pkcs8' });
-      seed = Buffer.from(secretKey);
-    }
-    return new Uint8Array(sign(null, message, key));
-  };
 }

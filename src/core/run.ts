@@ -18,6 +18,7 @@ import { createDnaRecorder, type DnaRecorder } from '../observer/index.ts';
 import type { SignedSummary } from '../observer/attestation.ts';
 import type { RunStatus } from '../observer/format.ts';
 import type { TraceSink } from '../observer/recorder.ts';
+import type { TraceStore } from '../ports/trace-store.ts';
 import {
   assertLaunchAllowed, builtinPolicy, createTrustGate, identityOf, policyDigest, type PolicyDocument, type Subject,
 } from '../trust/index.ts';
@@ -162,6 +163,16 @@ function layersFor(req: RunRequest, bundled: readonly string[]): PolicyDocument[
 }
 
 /**
+ * The platform's trace store as the recorder's sink: synchronous where the store can write
+ * synchronously (so a guest that never yields is still persisted at every checkpoint).
+ */
+function storeSink(traces: TraceStore): TraceSink {
+  const { appendSync } = traces;
+  if (appendSync) return Object.assign((runId: string, fromSeq: number, lines: string[]) => appendSync.call(traces, runId, fromSeq, lines), { sync: true as const });
+  return (runId, fromSeq, lines) => traces.append(runId, fromSeq, lines);
+}
+
+/**
  * Runs one guest to its end.
  * @throws KernelError when the run is refused before start: PKG_* / TRUST_ROOT_* (verification),
  *   QUARANTINED (the identity is quarantined), POLICY_INVALID, STORE_UNAVAILABLE (fail closed),
@@ -184,10 +195,9 @@ export async function runGuest(kernel: Kernel, req: RunRequest): Promise<RunOutc
 
   let recorder: DnaRecorder | undefined;
   if (req.trace !== false) {
-    const traces = platform.stores.traces;
-    const sink = req.trace?.sink ?? ((runId: string, fromSeq: number, lines: string[]) => traces.append(runId, fromSeq, lines));
     recorder = createDnaRecorder({
-      crypto: kernel.crypto, signingKey: kernel.signingKey, checkpointInterval: kernel.config.trace.checkpointInterval, sink,
+      crypto: kernel.crypto, signingKey: kernel.signingKey, checkpointInterval: kernel.config.trace.checkpointInterval,
+      sink: req.trace?.sink ?? storeSink(platform.stores.traces), signSync: kernel.crypto.signEd25519Sync,
       retainLines: req.trace?.retainLines ?? false,
       genesis: {
         kernelId: kernel.config.kernelId, configDigest: kernel.configDigest, package: loaded.pkg, policyDigest: digestOfPolicy, identity,

@@ -17,6 +17,7 @@ export const nobleCrypto: CryptoProvider = {
     }
   },
   signEd25519: async (message, secretKey) => ed.sign(message, secretKey),
+  signEd25519Sync: (message, secretKey) => ed.sign(message, secretKey),
   randomBytes(length) {
     const out = new Uint8Array(length);
     // getRandomValues fills at most 65536 bytes per call.

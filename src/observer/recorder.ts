@@ -57,7 +57,7 @@ export interface DnaRecorderOptions {
   /**
    * Signs the checkpoints a synchronous sink receives, on the spot (Ed25519 over the 32-byte seed):
    * noble's by default (~0.45 ms a signature here); a host with native signing passes its own
-   * (Node: platform/node/trace-file-sink.ts `nodeEd25519Signer`, ~0.03 ms).
+   * (Node: platform/node/crypto.ts `nodeEd25519Signer`, ~0.03 ms).
    */
   readonly signSync?: (message: Uint8Array, secretKey: Uint8Array) => Uint8Array;
 }

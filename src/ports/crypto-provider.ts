@@ -9,6 +9,8 @@ export interface CryptoProvider {
   verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
   /** Ed25519 signing with a 32-byte secret seed. */
   signEd25519(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>;
+  /** The same, synchronous: trace checkpoints are signed while a guest runs without yielding. */
+  signEd25519Sync(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
   /** Cryptographically secure random bytes. */
   randomBytes(length: number): Uint8Array;
 }

@@ -24,6 +24,12 @@ export interface TraceStore {
    *   or a line is malformed; BAD_REQUEST for an empty or over-long run id
    */
   append(runId: string, fromSeq: number, lines: readonly string[]): Promise<void>;
+  /**
+   * The same as `append`, stored before it returns — present only where the host can write
+   * synchronously (Node's SQLite). The recorder then persists at every checkpoint even while a
+   * guest runs without ever yielding to the event loop.
+   */
+  appendSync?(runId: string, fromSeq: number, lines: readonly string[]): void;
   /** All stored lines of a run, in order. @throws KernelError NOT_FOUND */
   read(runId: string): Promise<string[]>;
   /** Marks the run complete; sealing twice is harmless. @throws KernelError NOT_FOUND */

@@ -14,7 +14,8 @@ import { runInNewContext } from 'node:vm';
 import { isKernelError } from '../../src/errors.ts';
 import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
 import { verifyTrace } from '../../src/observer/index.ts';
-import { nodeEd25519Signer, traceFileSink } from '../../platform/node/trace-file-sink.ts';
+import { nodeEd25519Signer } from '../../platform/node/crypto.ts';
+import { traceFileSink } from '../../platform/node/trace-file-sink.ts';
 import { crypto, KERNEL, newRecorder, syntheticStream } from './helpers.ts';
 
 setFlagsFromString('--expose-gc');

@@ -4,7 +4,6 @@
  * out, 125 stopped by policy, quarantine or the output cap, 126 refused before start
  * (verification, policy, an invalid module), 134 trapped, 137 killed.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { runGuest, type BuiltinPolicyName } from '../../../src/core/run.ts';
@@ -16,6 +15,7 @@ import { parsePolicyText, type PolicyDocument } from '../../../src/trust/index.t
 import { bootNodeKernel } from '../boot.ts';
 import { loadHostDir, writeBackHostDir, type HostMount, type WriteBackReport } from '../fs-mount.ts';
 import { loadKernelKey } from '../kernel-key.ts';
+import { traceFileSink } from '../trace-file-sink.ts';
 import { cliCrypto, collect, readBytes, readRoot, writeAtomic } from './package-io.ts';
 import { checkDistinct, parseDir, parseDuration, parseEnv, parseFuel, parseSize } from './run-options.ts';
 import { guestOutput, note, processStdin, stdioTty } from './run-io.ts';
@@ -47,14 +47,6 @@ function policyOf(o: RunOptions, hasGrants: boolean): BuiltinPolicyName | Policy
     return name;
   }
   return [parsePolicyText(new TextDecoder().decode(readBytes(name, 'policy')), name)];
-}
-
-/** A trace file written as the run goes (write-behind: each flushed batch is appended). */
-function fileSink(path: string) {
-  writeFileSync(path, '');
-  return async (_runId: string, _fromSeq: number, lines: string[]) => {
-    if (lines.length) appendFileSync(path, `${lines.join('\n')}\n`);
-  };
 }
 
 async function execute(target: string, args: readonly string[], o: RunOptions): Promise<number> {
@@ -98,7 +90,7 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
         bytes, trustRoots, allowUnsigned: o.allowUnsigned === true, policy,
         grants: { dirs: dirs.map((d) => ({ guest: d.guestAbs, readonly: d.readonly })) },
         name: basename(target), args, env, fs, limits, now,
-        ...(o.trace !== undefined && { trace: { sink: fileSink(o.trace) } }),
+        ...(o.trace !== undefined && { trace: { sink: traceFileSink(o.trace) } }),
         stdin: processStdin(output.flush), stdout: output.stdout, stderr: output.stderr, keepOutput: false, tty,
       });
     } finally {
