@@ -87,14 +87,19 @@ function writeTo(sys: WasiSystem, entry: FdEntry, bytes: Uint8Array, at: number 
   entry.position = pos + bytes.length;
 }
 
+/** The arguments fd_read/fd_pread/fd_write/fd_pwrite share: fd, iovecs, an offset when positional, the result pointer. */
+function ioArgs(sys: Parameters<Handler>[0], a: Parameters<Handler>[1], positional: boolean) {
+  const fd = (a[0] as number) >>> 0;
+  const iov = readIovecs(sys.mem, (a[1] as number) >>> 0, (a[2] as number) >>> 0);
+  const at = positional ? offsetArg(a[3]!) : undefined;
+  const out = (a[positional ? 4 : 3] as number) >>> 0;
+  sys.mem.check(out, 4);
+  return { fd, iov, at, out, entry: sys.fds.get(fd) };
+}
+
 function readHandler(positional: boolean): Handler {
   return (sys, a) => {
-    const fd = (a[0] as number) >>> 0;
-    const iov = readIovecs(sys.mem, (a[1] as number) >>> 0, (a[2] as number) >>> 0);
-    const at = positional ? offsetArg(a[3]!) : undefined;
-    const out = (a[positional ? 4 : 3] as number) >>> 0;
-    sys.mem.check(out, 4);
-    const entry = sys.fds.get(fd);
+    const { fd, iov, at, out, entry } = ioArgs(sys, a, positional);
     return {
       fd, group: groupOf(entry, 'fs.read'), bytes: iov.total,
       run() {
@@ -114,12 +119,7 @@ function readHandler(positional: boolean): Handler {
 
 function writeHandler(positional: boolean): Handler {
   return (sys, a) => {
-    const fd = (a[0] as number) >>> 0;
-    const iov = readIovecs(sys.mem, (a[1] as number) >>> 0, (a[2] as number) >>> 0);
-    const at = positional ? offsetArg(a[3]!) : undefined;
-    const out = (a[positional ? 4 : 3] as number) >>> 0;
-    sys.mem.check(out, 4);
-    const entry = sys.fds.get(fd);
+    const { fd, iov, at, out, entry } = ioArgs(sys, a, positional);
     return {
       fd, group: groupOf(entry, 'fs.write'), bytes: iov.total,
       run() {
