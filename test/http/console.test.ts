@@ -14,7 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../platform/node/server.ts';
 import { readEvidence } from '../../src/observer/index.ts';
 import { buildWeb } from '../../web/build.ts';
-import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from '../runners/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumEnv, ensureChromium } from '../runners/chromium.ts';
 import { fixture, fixturePath, proberPackage, scratch, signer } from './helpers.ts';
 
 const SHOTS = '/tmp';
@@ -23,7 +23,7 @@ let browser: Browser;
 before(async () => {
   ensureChromium();
   await fixture('http-hello');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, env: chromiumEnv(scratch('forge-console-home-')) });
 });
 after(async () => { await browser?.close(); });
 
@@ -142,7 +142,7 @@ describe('the console with the kernel in a Service Worker', () => {
       }
     });
     await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
-    const context = await chromium.launchPersistentContext(scratch('forge-console-profile-'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 1000 } });
+    const context = await chromium.launchPersistentContext(scratch('forge-console-profile-'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 1000 }, env: chromiumEnv(scratch('forge-console-home-')) });
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/index.html`);

@@ -40,6 +40,16 @@ window.runConformance = async () => {
 };
 </script>`;
 
+/**
+ * The environment Chromium runs with: its config and cache directories inside `dir` (a temp
+ * directory), so a test run writes nothing to the home directory.
+ */
+export function chromiumEnv(dir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return { ...env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
+}
+
 /** Launch flags for headless Chromium on a closed network, as root. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -65,7 +75,7 @@ export async function runChromiumConformance(): Promise<RuntimeReport> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as AddressInfo).port;
   const profile = mkdtempSync(join(tmpdir(), 'forge-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: chromiumEnv(profile) });
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
     const logs: string[] = [];
