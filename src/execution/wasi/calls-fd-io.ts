@@ -97,6 +97,13 @@ function ioArgs(sys: Parameters<Handler>[0], a: Parameters<Handler>[1], position
   return { fd, iov, at, out, entry: sys.fds.get(fd) };
 }
 
+/** fd_seek and fd_tell move within regular files only, and need one of `rights`. */
+function seekableFile(entry: FdEntry, rights: number): void {
+  if (entry.kind === 'dir') throw E.ISDIR;
+  if (entry.kind !== 'file') throw E.SPIPE;
+  if ((entry.rightsBase & rights) === 0) throw E.NOTCAPABLE;
+}
+
 function readHandler(positional: boolean): Handler {
   return (sys, a) => {
     const { fd, iov, at, out, entry } = ioArgs(sys, a, positional);
@@ -179,10 +186,8 @@ export const fdIoHandlers: Partial<Record<SyscallName, Handler>> = {
     return {
       fd, group: groupOf(entry, 'fs.meta'),
       run() {
-        if (entry.kind === 'dir') throw E.ISDIR;
-        if (entry.kind !== 'file') throw E.SPIPE;
         const tellOnly = offset === 0n && whence === WHENCE.CUR;
-        if ((entry.rightsBase & (tellOnly ? R.FD_TELL | R.FD_SEEK : R.FD_SEEK)) === 0) throw E.NOTCAPABLE;
+        seekableFile(entry, tellOnly ? R.FD_TELL | R.FD_SEEK : R.FD_SEEK);
         const node = entry.node!;
         const base = whence === WHENCE.SET ? 0 : whence === WHENCE.CUR ? entry.position : whence === WHENCE.END ? node.kind === 'file' ? node.size : 0 : -1;
         if (base < 0) throw E.INVAL;
@@ -204,9 +209,7 @@ export const fdIoHandlers: Partial<Record<SyscallName, Handler>> = {
     return {
       fd, group: groupOf(entry, 'fs.meta'),
       run() {
-        if (entry.kind === 'dir') throw E.ISDIR;
-        if (entry.kind !== 'file') throw E.SPIPE;
-        if ((entry.rightsBase & R.FD_TELL) === 0) throw E.NOTCAPABLE;
+        seekableFile(entry, R.FD_TELL);
         sys.mem.setU64(out, BigInt(entry.position));
         return { errno: 0 };
       },
