@@ -11,6 +11,8 @@ import type { Platform } from '../../src/ports/platform.ts';
 import { readNodeConfig } from './config-source.ts';
 import { createNodePlatform } from './index.ts';
 import { createSqliteStores, SQLITE_MIGRATIONS } from './sqlite-store.ts';
+import { DEFAULT_DATA_DIR, loadKernelKey } from './kernel-key.ts';
+import { toHex } from '../../src/crypto/encoding.ts';
 
 export interface NodeBootOptions {
   /** The JSON config file; FORGE_CONFIG names it when absent. */
@@ -76,4 +78,16 @@ async function readJson(path: string, what: string): Promise<unknown> {
   } catch (e) {
     throw new KernelError('CONFIG_SIGNATURE_INVALID', `${what} file "${path}" cannot be read as JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * The boot options with the kernel key filled in from `keyDir` (created there on first use)
+ * unless the environment gives FORGE_KERNEL_KEY: `forge serve` and `forge run` sign with one key.
+ * @throws KernelError KEY_INVALID for an unreadable or exposed key file
+ */
+export function withKernelKey(boot: NodeBootOptions, keyDir: string | undefined): NodeBootOptions {
+  const env = boot.env ?? process.env;
+  if (env['FORGE_KERNEL_KEY']?.trim()) return boot;
+  const key = loadKernelKey({ dataDir: resolve(boot.cwd ?? process.cwd(), keyDir ?? DEFAULT_DATA_DIR), env });
+  return { ...boot, env: { ...env, FORGE_KERNEL_KEY: toHex(key.secretKey) } };
 }

@@ -5,13 +5,10 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toHex } from '../../src/crypto/encoding.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { Kernel } from '../../src/kernel.ts';
-import { bootNodeKernel, type NodeBootOptions } from './boot.ts';
-import { DEFAULT_DATA_DIR, loadKernelKey } from './kernel-key.ts';
+import { bootNodeKernel, withKernelKey, type NodeBootOptions } from './boot.ts';
 
 export interface RunningServer {
   readonly port: number;
@@ -45,13 +42,6 @@ export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '::1' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-/** The boot options with the kernel key filled in from `keyDir` unless the environment gives one. */
-function withKernelKey(boot: NodeBootOptions, keyDir: string | undefined): NodeBootOptions {
-  const env = boot.env ?? process.env;
-  if (env['FORGE_KERNEL_KEY']?.trim()) return boot;
-  const key = loadKernelKey({ dataDir: resolve(boot.cwd ?? process.cwd(), keyDir ?? DEFAULT_DATA_DIR), env });
-  return { ...boot, env: { ...env, FORGE_KERNEL_KEY: toHex(key.secretKey) } };
-}
 
 /**
  * Starts the kernel's HTTP API and console on Node. Port 0 picks a free port. Without a kernel it

@@ -8,6 +8,7 @@ import type { Limits } from '../config/schema.ts';
 import { toHex } from '../crypto/encoding.ts';
 import { verifyPackage } from '../crypto/index.ts';
 import type { TrustRoot } from '../crypto/trust-root.ts';
+import { isWasmModule } from '../crypto/wasm-check.ts';
 import { KernelError, isKernelError } from '../errors.ts';
 import { launchContainer, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
 import type { GateHooks } from '../execution/syscalls.ts';
@@ -102,10 +103,9 @@ interface Loaded {
   pkg: RunPackageInfo;
 }
 
-const isWasm = (b: Uint8Array) => b.length >= 4 && b[0] === 0x00 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 
 async function load(kernel: Kernel, req: RunRequest, tenant: string, now: number): Promise<Loaded> {
-  if (isWasm(req.bytes)) {
+  if (isWasmModule(req.bytes)) {
     if (!req.allowUnsigned) {
       throw new KernelError('PKG_UNSIGNED', 'this is a bare WebAssembly module with no signature: allow unsigned modules to run it anyway (its provenance is recorded as unsigned), or sign it into a .forgepkg and give a trust root');
     }

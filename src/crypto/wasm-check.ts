@@ -7,6 +7,11 @@ import { KernelError } from '../errors.ts';
 
 const WASM_HEADER = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
 
+/** Whether the bytes start with the WebAssembly magic `\0asm` (a bare module, as opposed to a package). */
+export function isWasmModule(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+}
+
 /**
  * Checks the 8-byte header of a core WebAssembly module (magic + version 1).
  * @throws KernelError PKG_INVALID_WASM

@@ -4,6 +4,7 @@
  * content-addressed and shared by every tenant: holding a digest grants nothing, since a run
  * verifies the package again and runs under the caller's own tenant.
  */
+import { isWasmModule } from '../crypto/wasm-check.ts';
 import { toHex } from '../crypto/encoding.ts';
 import { parsePackage } from '../crypto/format.ts';
 import { verifyPackage, type VerifiedPackage } from '../crypto/verify.ts';
@@ -45,7 +46,7 @@ export function registerPackages(api: Api, deps: ApiDeps): void {
       throw new KernelError('BAD_REQUEST', `a package is sent as application/octet-stream, not ${type}`);
     }
     const bytes = await readBody(c.req.raw, deps.kernel.config.packages.maxBytes, 'package');
-    if (bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) {
+    if (isWasmModule(bytes)) {
       throw new KernelError('BAD_REQUEST', 'this is a bare WebAssembly module: the package store holds signed .forgepkg files (sign it with `forge pack`, or run it with POST /v1/runs and "allowUnsigned")');
     }
     const v = await verifyUnderRoots(bytes, deps);

@@ -14,7 +14,7 @@ import { badRequest } from './errors.ts';
 import { runBodySchema, runPolicy, type RunBody } from './run-request.ts';
 import { describeRun, type RunListItem } from './run-view.ts';
 
-const isWasm = (b: Uint8Array) => b.length >= 4 && b[0] === 0x00 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
+import { isWasmModule as isWasm } from '../crypto/wasm-check.ts';
 
 /** The guest bytes a run body names. @throws KernelError BAD_REQUEST, PKG_UNSIGNED, NOT_FOUND */
 async function guestBytes(body: RunBody, deps: ApiDeps): Promise<Uint8Array> {

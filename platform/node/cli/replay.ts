@@ -6,6 +6,7 @@
  * same way — or names the first entry where it does not (REPLAY_DIVERGED). The run touches no
  * host file (mounts are copied in and never written back) and consults no quarantine state.
  */
+import { isWasmModule } from '../../../src/crypto/wasm-check.ts';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { toHex } from '../../../src/crypto/encoding.ts';
@@ -41,7 +42,7 @@ const RUN_STATUS: Record<ContainerResult['status'], RunStatus> = {
 /** The module to run and its files, checked to be the very package the trace's genesis names. */
 async function loadTarget(target: string, expected: string, o: ReplayOptions): Promise<{ module: Uint8Array; entry: string; files: ReadonlyMap<string, Uint8Array> }> {
   const bytes = readBytes(target, 'module or package');
-  const isWasm = bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  const isWasm = isWasmModule(bytes);
   let loaded: { module: Uint8Array; entry: string; files: ReadonlyMap<string, Uint8Array>; digest: string };
   if (isWasm) loaded = { module: bytes, entry: '_start', files: new Map(), digest: toHex(cliCrypto.sha256(bytes)) };
   else {

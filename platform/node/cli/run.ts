@@ -4,17 +4,16 @@
  * out, 125 stopped by policy, quarantine or the output cap, 126 refused before start
  * (verification, policy, an invalid module), 134 trapped, 137 killed.
  */
+import { isWasmModule } from '../../../src/crypto/wasm-check.ts';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { runGuest, type BuiltinPolicyName } from '../../../src/core/run.ts';
-import { toHex } from '../../../src/crypto/encoding.ts';
 import { verifyTrustRoot } from '../../../src/crypto/root-signing.ts';
 import { KernelError, exitCodeOf } from '../../../src/errors.ts';
 import { Vfs } from '../../../src/execution/wasi/vfs.ts';
 import { parsePolicyText, type PolicyDocument } from '../../../src/trust/index.ts';
-import { bootNodeKernel } from '../boot.ts';
+import { bootNodeKernel, withKernelKey } from '../boot.ts';
 import { loadHostDir, writeBackHostDir, type HostMount, type WriteBackReport } from '../fs-mount.ts';
-import { loadKernelKey } from '../kernel-key.ts';
 import { traceFileSink } from '../trace-file-sink.ts';
 import { cliCrypto, collect, readBytes, readRoot, writeAtomic } from './package-io.ts';
 import { checkDistinct, parseDir, parseDuration, parseEnv, parseFuel, parseSize } from './run-options.ts';
@@ -55,7 +54,7 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
   checkDistinct(dirs);
   const bytes = readBytes(target, 'module or package');
   // The core's refusals name no flags; say here which flag to pass.
-  const isWasm = bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  const isWasm = isWasmModule(bytes);
   if (isWasm && !o.allowUnsigned) {
     throw new KernelError('PKG_UNSIGNED', `${target} is a bare WebAssembly module with no signature: pass --allow-unsigned to run it anyway (its provenance is recorded as unsigned), or sign it (forge pack … --key KEY.json) and run the .forgepkg with --trust ROOT.json`);
   }
@@ -71,10 +70,9 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
 
   // The kernel boots as `forge serve` does: config (FORGE_CONFIG), self-tests, the SQLite stores in
   // the data directory (quarantine state and traces persist), and the kernel key kept beside them.
-  const key = loadKernelKey({ dataDir: o.dataDir });
-  const kernel = await bootNodeKernel({
-    env: { ...process.env, FORGE_KERNEL_KEY: toHex(key.secretKey), FORGE_STORES_DATA_DIR: process.env['FORGE_STORES_DATA_DIR'] ?? join(o.dataDir, 'data') },
-  });
+  const kernel = await bootNodeKernel(withKernelKey({
+    env: { ...process.env, FORGE_STORES_DATA_DIR: process.env['FORGE_STORES_DATA_DIR'] ?? join(o.dataDir, 'data') },
+  }, o.dataDir));
   try {
     const now = Date.now();
     const trustRoots = o.trust === undefined ? [] : [await verifyTrustRoot(readRoot(o.trust), { crypto: cliCrypto, now })];
