@@ -37,8 +37,11 @@ export const ERROR_CODES = {
   // execution
   WASM_COMPILE_FAILED: { http: 400, exit: 126 },
   WASM_NOT_BUNDLED: { http: 422, exit: 126 },
+  /** The module declares more than a static limit allows (src/execution/instrument/limits.ts). */
+  WASM_LIMIT_EXCEEDED: { http: 422, exit: 126 },
   WASM_INSTANTIATE_FAILED: { http: 400, exit: 126 },
   WASM_EXPORT_MISSING: { http: 400, exit: 126 },
+  WASM_IMPORT_REFUSED: { http: 400, exit: 126 },
   WASM_TRAP: { http: 422, exit: 134 },
   FUEL_EXHAUSTED: { http: 422, exit: 124 },
   TIMEOUT: { http: 422, exit: 124 },

@@ -6,6 +6,7 @@ import { KernelError, asKernelError } from './errors.ts';
 import type { CryptoProvider } from './ports/crypto-provider.ts';
 import type { Platform } from './ports/platform.ts';
 import { createInstrumenter, type Instrumenter } from './execution/instrument/index.ts';
+import { checkCompiledImports, closedRecord, NO_IMPORTS } from './execution/import-surface.ts';
 
 export interface KernelOptions {
   platform: Platform;
@@ -43,7 +44,7 @@ export interface Kernel {
   compile(bytes: Uint8Array): Promise<WebAssembly.Module>;
   /**
    * Loads a module that needs no imports and calls one of its exported functions.
-   * @throws KernelError WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, WASM_TRAP
+   * @throws KernelError WASM_IMPORT_REFUSED (it imports anything), WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, WASM_TRAP
    */
   invoke(bytes: Uint8Array, exportName: string, args?: readonly (number | bigint)[]): Promise<unknown>;
   health(): HealthReport;
@@ -71,9 +72,10 @@ export function createKernel(options: KernelOptions): Kernel {
     compile,
     async invoke(bytes, exportName, args = []) {
       const module = await compile(bytes);
+      checkCompiledImports(module, NO_IMPORTS);
       let instance: WebAssembly.Instance;
       try {
-        instance = await WebAssembly.instantiate(module, {});
+        instance = await WebAssembly.instantiate(module, closedRecord([]));
       } catch (e) {
         throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated');
       }

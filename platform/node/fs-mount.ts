@@ -4,7 +4,9 @@
  * changes to a read-write mount after it exits. Neither ever follows a host symlink: symlinks are
  * read with readlink and kept only when their target stays inside the directory (others are
  * refused and reported), and write-back replaces a host symlink in its way instead of writing
- * through it. Special files (sockets, FIFOs, devices) are not mounted.
+ * through it, creates only symlinks whose targets descend (hostSafeLinkTarget), and checks that
+ * each directory it writes into still resolves to itself. Special files (sockets, FIFOs, devices)
+ * are not mounted; overlapping read-write mounts are refused (checkDisjointMounts).
  */
 import {
   closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync,
@@ -25,6 +27,43 @@ export interface HostMount {
   readonly origin: WeakMap<Inode, Set<string>>;
   /** Names each directory held on the host, so write-back removes only what the guest removed. */
   readonly loadedNames: WeakMap<DirNode, Set<string>>;
+}
+
+/**
+ * True when a symlink the guest made may be created on the host: a relative target with no `..`
+ * and no empty name. Looking at the text is not enough for anything else — `a -> .` then
+ * `b -> a/..` reads as inside but resolves to the mount's parent, and a later run can turn any
+ * directory of a harmless link's path into such a link — while a target that only descends from
+ * its own directory resolves inside the mount however the links along it are later changed.
+ */
+export function hostSafeLinkTarget(target: string): boolean {
+  if (target === '' || target.startsWith('/')) return false;
+  return target.split('/').every((c, i, all) => c !== '..' && (c !== '' || i === all.length - 1));
+}
+
+/**
+ * Refuses host directories that overlap when one of them is read-write: a mount inside another
+ * could have its path replaced (by a symlink) by the outer one before it is written back.
+ * @throws KernelError BAD_REQUEST naming the two directories
+ */
+export function checkDisjointMounts(dirs: readonly { host: string; readonly: boolean }[]): void {
+  const real = dirs.map((d) => {
+    try {
+      return realpathSync(d.host);
+    } catch {
+      return d.host; // loadHostDir reports a missing directory with its own message
+    }
+  });
+  for (let i = 0; i < dirs.length; i++) {
+    for (let j = i + 1; j < dirs.length; j++) {
+      if (dirs[i]!.readonly && dirs[j]!.readonly) continue;
+      const [a, b] = [real[i]!, real[j]!];
+      const inside = (x: string, y: string) => x === y || x.startsWith(y.endsWith('/') ? y : `${y}/`);
+      if (inside(a, b) || inside(b, a)) {
+        throw new KernelError('BAD_REQUEST', `host directories ${dirs[i]!.host} and ${dirs[j]!.host} overlap (${a} and ${b}): a read-write mount may not contain or lie inside another mount; mount the outer directory once`, { path: dirs[j]!.host });
+      }
+    }
+  }
 }
 
 /** True when a symlink target, read from `fromDir` (relative to the mount root), stays inside it. */
@@ -119,6 +158,37 @@ export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, optio
   return hm;
 }
 
+/**
+ * True when `target`, read from the directory `fromRel` of `hostDir`, resolves inside `hostDir` on
+ * the host as it is now: component by component with lstat, following each symlink found (at most
+ * 40), never leaving the directory. A missing component ends the walk inside (nothing to follow).
+ */
+export function resolvesInside(hostDir: string, fromRel: string, target: string): boolean {
+  const stack = fromRel === '' ? [] : fromRel.split('/');
+  const comps = target.split('/').reverse();
+  let hops = 0;
+  while (comps.length > 0) {
+    const c = comps.pop()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (stack.length === 0) return false;
+      stack.pop();
+      continue;
+    }
+    const abs = join(hostDir, ...stack, c);
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (st === undefined || (!st.isDirectory() && !st.isSymbolicLink())) return true;
+    if (st.isDirectory()) {
+      stack.push(c);
+      continue;
+    }
+    const t = readlinkSync(abs, 'utf8');
+    if (++hops > 40 || t.startsWith('/')) return false;
+    comps.push(...t.split('/').reverse());
+  }
+  return true;
+}
+
 export interface WriteBackReport {
   readonly written: string[];
   readonly removed: string[];
@@ -147,8 +217,10 @@ export function writeBackHostDir(hm: HostMount): WriteBackReport {
   if (hm.mount.readonly) return { written: [], removed: [], skipped: [] };
   const report: WriteBackReport = { written: [], removed: [], skipped: [] };
   const writtenAt = new Map<Inode, string>();
+  const links: Array<{ rel: string; relPath: string; abs: string; target: string }> = [];
   const sync = (dir: DirNode, rel: string) => {
     const base = rel === '' ? hm.hostDir : join(hm.hostDir, rel);
+    if (rel !== '' && realpathSync(base) !== base) throw new Error(`${base} resolves elsewhere (a symlink was raced into its path)`);
     for (const name of hm.loadedNames.get(dir) ?? []) {
       if (!dir.entries.has(name)) {
         removeHost(join(base, name));
@@ -169,13 +241,11 @@ export function writeBackHostDir(hm: HostMount): WriteBackReport {
       }
       if (!node.changed && !moved && st !== undefined) continue;
       if (node.kind === 'symlink') {
-        if (!confinedTarget(rel, node.target)) {
-          report.skipped.push(`${relPath} → ${node.target} (a symlink pointing outside the mounted directory)`);
+        if (!hostSafeLinkTarget(node.target)) {
+          report.skipped.push(`${relPath} → ${node.target} (a symlink the guest made is created on the host only with a relative target without "..")`);
           continue;
         }
-        removeHost(abs);
-        symlinkSync(node.target, abs);
-        report.written.push(relPath);
+        links.push({ rel, relPath, abs, target: node.target });
         continue;
       }
       if (st !== undefined && (st.isDirectory() || st.isSymbolicLink() || writtenAt.has(node))) removeHost(abs);
@@ -198,7 +268,31 @@ export function writeBackHostDir(hm: HostMount): WriteBackReport {
     }
   };
   try {
+    // The directory must still be the one mounted: if any part of its path became a symlink since,
+    // writing would land wherever that link points.
+    if (realpathSync(hm.hostDir) !== hm.hostDir || !lstatSync(hm.hostDir).isDirectory()) {
+      throw new Error(`${hm.hostDir} is no longer the directory that was mounted (a part of its path was replaced)`);
+    }
     sync(hm.mount.root, '');
+    // Links last, once every directory they may name exists; each is checked against the host as
+    // it now is, and checked again after all are made (a later link can lie on an earlier one's path).
+    const made: typeof links = [];
+    for (const l of links) {
+      if (!resolvesInside(hm.hostDir, l.rel, l.target)) {
+        report.skipped.push(`${l.relPath} → ${l.target} (on the host it would resolve outside the mounted directory)`);
+        continue;
+      }
+      removeHost(l.abs);
+      symlinkSync(l.target, l.abs);
+      made.push(l);
+    }
+    for (const l of made) {
+      if (resolvesInside(hm.hostDir, l.rel, l.target)) report.written.push(l.relPath);
+      else {
+        unlinkSync(l.abs);
+        report.skipped.push(`${l.relPath} → ${l.target} (on the host it would resolve outside the mounted directory)`);
+      }
+    }
   } catch (e) {
     throw new KernelError('STORE_UNAVAILABLE', `writing the guest's changes back to ${hm.hostDir} failed: ${(e as Error).message}`, { path: hm.hostDir }, { cause: e });
   }

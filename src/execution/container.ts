@@ -15,7 +15,8 @@ import type { Platform } from '../ports/platform.ts';
 import type { GateContext } from './gate.ts';
 import { FUEL_EXPORT, createInstrumenter, type Instrumenter } from './instrument/index.ts';
 import type { GateHooks } from './syscalls.ts';
-import { createWasiImports, WASI_MODULE } from './wasi/imports.ts';
+import { checkCompiledImports, checkImports, WASI_IMPORT_TABLE } from './import-surface.ts';
+import { createWasiImports } from './wasi/imports.ts';
 import { WASI_HANDLERS } from './wasi/handlers.ts';
 import { blockingSleep } from './wasi/sleep.ts';
 import { bytesStdin, OutputStream, type OutputSink, type StdinSource } from './wasi/stdio.ts';
@@ -103,10 +104,14 @@ function ended(status: ContainerStatus, reason: string, exitCode?: number, cause
 }
 
 /** Classifies how the entry point ended: a stop from a host call, a trap, the guard, or our own failure. */
-function classify(e: unknown, sys: WasiSystem, fuelLeft: () => bigint | undefined): Ended {
+function classify(e: unknown, sys: WasiSystem, fuelLeft: () => bigint | undefined, timeoutMs: number): Ended {
   const stop = sys.stopped ?? (e instanceof GuestStop ? e : undefined);
   if (stop !== undefined) return ended(stop.status, stop.reason, stop.exitCode, stop.cause);
-  if (e instanceof KernelError && e.code === 'TIMEOUT') return ended('timed-out', e.message, undefined, e);
+  if (e instanceof KernelError && e.code === 'TIMEOUT') {
+    // The guard was given what compiling left of the run's time; the limit to name is the run's own.
+    const reason = `the guest ran past its ${timeoutMs} ms wall-clock limit`;
+    return ended('timed-out', reason, undefined, new KernelError('TIMEOUT', reason, { timeoutMs }, { cause: e }));
+  }
   if (e instanceof WebAssembly.RuntimeError) {
     const left = fuelLeft();
     if (left !== undefined && left < 0n) return ended('fuel-exhausted', 'the guest used all of its fuel');
@@ -118,9 +123,27 @@ function classify(e: unknown, sys: WasiSystem, fuelLeft: () => bigint | undefine
 }
 
 /**
+ * `work`, or TIMEOUT (`late()`) once `deadline` (a `performance.now()` time) has passed. A compile
+ * given up on may still finish in the background: engines cannot cancel one.
+ * @throws KernelError `late()` at the deadline, or whatever `work` throws (its own TIMEOUT becomes `late()`)
+ */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () => KernelError): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), Math.max(0, deadline - performance.now())); });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (e) {
+    throw e instanceof KernelError && e.code === 'TIMEOUT' ? late() : e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Runs one WASI command to completion.
- * @throws KernelError when the run is refused before start: PKG_INVALID_WASM, MEMORY_LIMIT (instrumentation),
- *   WASM_COMPILE_FAILED / WASM_NOT_BUNDLED (loader), WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, CONFIG_INVALID (limits)
+ * @throws KernelError when the run is refused before start: PKG_INVALID_WASM, WASM_LIMIT_EXCEEDED, MEMORY_LIMIT (instrumentation),
+ *   TIMEOUT (instrumenting and compiling took longer than the run's `timeoutMs`),
+ *   WASM_IMPORT_REFUSED (an import the kernel does not offer), WASM_COMPILE_FAILED / WASM_NOT_BUNDLED (loader), WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, CONFIG_INVALID (limits)
  */
 export async function launchContainer(options: ContainerOptions): Promise<ContainerResult> {
   const t0 = performance.now();
@@ -134,13 +157,16 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
 
   const memoryMaxPages = Math.floor(limits.memoryBytes / 65536);
   const digest = options.moduleDigest ?? toHex(crypto.sha256(options.module));
-  const instrumented = instrumenter.instrument(options.module, digest, { memoryMaxPages });
-  const module = await options.platform.wasm.load(instrumented.bytes, instrumented.digest);
+  // The run's wall-clock limit covers instrumenting and compiling: a hostile module is work before the start.
+  const deadline = t0 + limits.timeoutMs;
+  const late = () => new KernelError('TIMEOUT', `compiling the module took longer than the run's ${limits.timeoutMs} ms limit`, { timeoutMs: limits.timeoutMs });
+  const instrumented = await beforeDeadline(instrumenter.instrumentAsync(options.module, digest, { memoryMaxPages }, { deadline }), deadline, late);
+  checkImports(instrumented.imports, WASI_IMPORT_TABLE);
+  const module = await beforeDeadline(options.platform.wasm.load(instrumented.bytes, instrumented.digest), deadline, late);
   if (!WebAssembly.Module.exports(module).some((x) => x.name === (options.entry ?? '_start') && x.kind === 'function')) {
     throw new KernelError('WASM_EXPORT_MISSING', `the module exports no function "${options.entry ?? '_start'}" to run`, { entry: options.entry ?? '_start' });
   }
 
-  const deadline = performance.now() + limits.timeoutMs;
   const keep = options.keepOutput ?? true;
   const stdin = options.stdin instanceof Uint8Array ? bytesStdin(options.stdin) : options.stdin;
   const sys = new WasiSystem({
@@ -176,9 +202,10 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
 
   let instance: WebAssembly.Instance;
   try {
-    instance = await WebAssembly.instantiate(module, { [WASI_MODULE]: createWasiImports(ctx) });
+    checkCompiledImports(module, WASI_IMPORT_TABLE);
+    instance = await WebAssembly.instantiate(module, createWasiImports(ctx));
   } catch (e) {
-    throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated (its imports must all be wasi_snapshot_preview1 functions)');
+    throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated');
   }
   const exports = instance.exports;
   fuelGlobal = exports[FUEL_EXPORT] as WebAssembly.Global | undefined;
@@ -194,9 +221,9 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     const guard = options.platform.guard;
     if (guard) guard(() => entry(), Math.max(1, deadline - performance.now()));
     else entry();
-    end = sys.stopped ? classify(sys.stopped, sys, fuelLeft) : ended('exited', '', 0);
+    end = sys.stopped ? classify(sys.stopped, sys, fuelLeft, limits.timeoutMs) : ended('exited', '', 0);
   } catch (e) {
-    end = classify(e, sys, fuelLeft);
+    end = classify(e, sys, fuelLeft, limits.timeoutMs);
   }
   setState(end.status);
   return {

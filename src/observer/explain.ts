@@ -7,6 +7,7 @@
 import { toHex } from '../crypto/encoding.ts';
 import { ERRNO_NAMES } from '../execution/wasi/constants.ts';
 import { analyzeTrace } from './analyze.ts';
+import { escapeText } from './escape.ts';
 import type { CallEntry, SummaryOutcome } from './format.ts';
 import { callFlags, FLAG, flagsOf, RISK_FLAGS, scoreRun, type Deduction, type RiskFlag } from './score.ts';
 import type { TraceReport } from './verify.ts';
@@ -74,7 +75,11 @@ const target = (c: CallEntry): string | undefined => {
 const add = (set: Set<string>, v: string | undefined) => v !== undefined && set.size < 200 && set.add(v);
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** Explains a trace; give the verification report to include it, otherwise only the structure is checked. */
+/**
+ * Explains a trace; give the verification report to include it, otherwise only the structure is
+ * checked. `text` shows every string escaped (src/observer/escape.ts), `json` holds them as stored.
+ * Throws nothing on bad input: a malformed trace is explained as such.
+ */
 export function explainTrace(text: string, opts: { report?: TraceReport } = {}): { text: string; json: ExplainJson } {
   const a = analyzeTrace(text);
   const g = a.genesis;
@@ -191,5 +196,8 @@ function render(j: ExplainJson): string {
   out.push(j.flags.length === 0 ? 'Risk flags: none.' : `Risk flags: ${j.flags.map((f) => `${f.flag} (${f.meaning}${f.entries.length ? `; entries ${f.entries.join(', ')}` : ''})`).join('; ')}.`);
   const ded = j.score.deductions.map((d) => `−${d.points} ${d.category}: ${d.reason}`);
   out.push(`Integrity score ${j.score.value}/100 (${j.score.source}): ${ded.length ? ded.join('; ') : 'no deductions'}.`);
-  return out.join('\n');
+  // Escaped line by line, not value by value (src/observer/escape.ts): almost every value comes
+  // from the trace — a tampered one's too — and the wording around them has nothing to escape, so
+  // escaping the finished lines cannot miss a value, and no value can start a line of its own.
+  return out.map(escapeText).join('\n');
 }

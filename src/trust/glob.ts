@@ -4,13 +4,35 @@
  * more segments (`/data/**` matches `/data` and everything below it). Env globs: `*` any run of
  * characters, `?` one character. There is no escaping and no character class, on purpose: the
  * subset test below stays exact enough for the validator to prove narrowing.
+ *
+ * A "character" is a Unicode code point (a surrogate pair is one).
+ *
+ * Patterns come from API callers and package authors and a guest chooses the path, so the worst
+ * case of the matcher is an attacker's to pick. A backtracking RegExp of nested quantifiers
+ * (`(?:/[^/]+)*` per `**`, `[^/]*` per `*`) took seconds to minutes for one decision — time that
+ * fuel, the only budget of a host without a wall clock, does not count. So there is no RegExp:
+ * `**` is a state run over segments and `*` the one-backtrack-point wildcard algorithm, at most
+ * O(path × pattern) steps; src/trust/schema.ts bounds the pattern (PATTERN_LIMITS).
  */
 
-const STAR = 0;
-const QMARK = 1;
-/** A segment pattern: literal characters, or STAR / QMARK. */
-type Token = string | typeof STAR | typeof QMARK;
-type Segment = { readonly any: true } | { readonly any: false; readonly tokens: readonly Token[] };
+/** Tokens: a literal is its code point (≥ 0); the wildcards are negative. */
+const STAR = -1;
+const QMARK = -2;
+/** Past the last token: equals no code point and no wildcard. */
+const END = -3;
+type Token = number;
+/**
+ * One segment's pattern. `head`/`tail` (the literal text before the first wildcard and after the
+ * last) and `min` (code points it needs) refuse most segments before the wildcard algorithm runs.
+ */
+interface SegmentPattern {
+  readonly any: false;
+  readonly tokens: readonly Token[];
+  readonly head: string;
+  readonly tail: string;
+  readonly min: number;
+}
+type Segment = { readonly any: true } | SegmentPattern;
 
 export interface PathGlob {
   readonly source: string;
@@ -19,9 +41,10 @@ export interface PathGlob {
   readonly literalPrefix: string;
   /** How many segments `literalPrefix` has. */
   readonly depth: number;
-  /** exact: no wildcard; subtree: `literalPrefix` + "/**"; else the regex decides. */
+  /** exact: no wildcard; subtree: `literalPrefix` + "/**"; else the segment matcher decides. */
   readonly kind: 'exact' | 'subtree' | 'pattern';
-  readonly regex: RegExp;
+  /** The literal text the glob ends with ("" after a wildcard or `**`): a matching path ends with it too. */
+  readonly literalSuffix: string;
 }
 
 export interface EnvGlob {
@@ -31,58 +54,228 @@ export interface EnvGlob {
   readonly literal?: string;
   /** Set when the glob is a literal prefix and one final "*" (`LC_*`). */
   readonly prefix?: string;
-  readonly regex: RegExp;
+  /**
+   * @deprecated use `matchEnv`. Kept, backed by the linear matcher rather than a RegExp, only
+   * because src/observer/redact.ts still calls `regex.test`; remove once it calls `matchEnv`.
+   */
+  readonly regex: { test(name: string): boolean };
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Counts matcher steps, so tests can bound the work of one match without timing it. */
+export interface MatchMeter {
+  steps: number;
+}
+
+/** Literal tokens back to text (no spread: a redaction glob has no length limit). */
+const text = (ts: readonly Token[]) => ts.map((t) => String.fromCodePoint(t)).join('');
 
 function tokenize(pattern: string): Token[] {
-  return [...pattern].map((c) => (c === '*' ? STAR : c === '?' ? QMARK : c));
+  return [...pattern].map((c) => (c === '*' ? STAR : c === '?' ? QMARK : c.codePointAt(0)!));
 }
 
-function tokensToRe(tokens: readonly Token[], anyChar: string): string {
-  return tokens.map((t) => (t === STAR ? `${anyChar}*` : t === QMARK ? anyChar : escapeRe(t))).join('');
+/** The code point at s[i] (a surrogate pair is one; a lone half is itself), not reading past `to`. */
+function codePointAt(s: string, i: number, to: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= to) return c;
+  const c2 = s.charCodeAt(i + 1);
+  return c2 < 0xdc00 || c2 > 0xdfff ? c : (c - 0xd800) * 0x400 + (c2 - 0xdc00) + 0x10000;
+}
+
+/**
+ * Do the tokens match s[from, to) exactly? The classic wildcard algorithm: literals and `?` step
+ * forward; on a mismatch only the most recent `*` takes one more character and the tokens after
+ * it are retried from there. Earlier stars never need revisiting (a later `*` can absorb whatever
+ * they would have), so there is one backtrack point and the cost is O((to − from) × tokens).
+ */
+function tokensMatch(tokens: readonly Token[], s: string, from: number, to: number, meter: MatchMeter | undefined): boolean {
+  let p = 0;
+  let i = from;
+  let afterStar = -1; // the token after the last `*` seen, or -1
+  let starEnd = from; // where that `*`'s run currently ends
+  let steps = 0;
+  let ok = true;
+  while (i < to) {
+    steps++;
+    const t = p < tokens.length ? tokens[p]! : END;
+    if (t === STAR) {
+      afterStar = ++p;
+      starEnd = i;
+      continue;
+    }
+    const c = codePointAt(s, i, to);
+    if (t === QMARK || t === c) {
+      p++;
+      i += c > 0xffff ? 2 : 1;
+      continue;
+    }
+    if (afterStar < 0) {
+      ok = false;
+      break;
+    }
+    starEnd += codePointAt(s, starEnd, to) > 0xffff ? 2 : 1;
+    i = starEnd;
+    p = afterStar;
+  }
+  if (meter) meter.steps += steps;
+  if (!ok) return false;
+  while (p < tokens.length && tokens[p] === STAR) p++;
+  return p === tokens.length;
+}
+
+function segmentPattern(tokens: Token[]): SegmentPattern {
+  const first = tokens.findIndex((t) => t < 0);
+  const last = tokens.findLastIndex((t) => t < 0);
+  return first === -1
+    ? { any: false, tokens, head: text(tokens), tail: '', min: tokens.length }
+    : { any: false, tokens, head: text(tokens.slice(0, first)), tail: text(tokens.slice(last + 1)), min: tokens.filter((t) => t !== STAR).length };
+}
+
+/** Does one path segment, s[from, to), match? (Each code point takes at least one UTF-16 unit: `min` is safe.) */
+function segmentMatch(g: SegmentPattern, s: string, from: number, to: number, meter: MatchMeter | undefined): boolean {
+  if (to - from < g.min || !s.startsWith(g.head, from) || !s.endsWith(g.tail, to)) return false;
+  return tokensMatch(g.tokens, s, from, to, meter);
 }
 
 /** Compiles a path glob (syntax already checked by the schema: absolute, `**` whole segments). */
 export function parsePathGlob(source: string): PathGlob {
   const parts = source === '/' ? [] : source.slice(1).split('/');
-  const segments: Segment[] = parts.map((p) => (p === '**' ? { any: true } : { any: false, tokens: tokenize(p) }));
+  const segments: Segment[] = parts.map((p) => (p === '**' ? { any: true } : segmentPattern(tokenize(p))));
   let literalPrefix = '';
   let depth = 0;
   for (const s of segments) {
-    if (s.any || s.tokens.some((t) => typeof t !== 'string')) break;
-    literalPrefix += `/${s.tokens.join('')}`;
+    if (s.any || s.tokens.some((t) => t < 0)) break;
+    literalPrefix += `/${parts[depth]!}`;
     depth++;
   }
   const kind = depth === segments.length ? 'exact' : depth === segments.length - 1 && segments[depth]!.any ? 'subtree' : 'pattern';
-  // The root path "/" is matched as the empty string, so "/**" and "/" both match it.
-  const body = segments.map((s) => (s.any ? '(?:/[^/]+)*' : `/${tokensToRe(s.tokens, '[^/]')}`)).join('');
-  return { source, segments, literalPrefix, depth, kind, regex: new RegExp(`^${body}$`, 'u') };
+  const last = segments[segments.length - 1];
+  const tail = last === undefined || last.any ? [] : last.tokens.slice(last.tokens.findLastIndex((t) => t < 0) + 1);
+  return { source, segments, literalPrefix, depth, kind, literalSuffix: text(tail) };
 }
 
-/** Does a normalized absolute guest path match? */
-export function matchPath(glob: PathGlob, path: string): boolean {
-  // The two common shapes without a regex: an exact path, and a whole subtree.
+/**
+ * The segments after the literal prefix, as a set of states run over the path's segments (an NFA
+ * simulation, two rows): state k means "the glob's segments before depth + k match the path read
+ * so far". A `**` state stays on any non-empty segment and also passes to the next state without
+ * one; a segment pattern moves to the next state when it matches. Each path segment is read once
+ * per live state: O(path × pattern), whatever the number of `**`.
+ */
+function segmentsMatch(glob: PathGlob, path: string, meter: MatchMeter | undefined): boolean {
+  const lit = glob.literalPrefix;
+  // The literal prefix is compared at once; pos is then at the "/" before the next segment, or
+  // at the end. The root "/" has no segments (so `/**` matches it), and neither has "".
+  let pos: number;
+  if (lit !== '') {
+    if (!path.startsWith(lit) || (path.length > lit.length && path.charCodeAt(lit.length) !== 0x2f)) return false;
+    pos = lit.length;
+  } else if (path === '/' || path === '') pos = path.length;
+  else if (path.charCodeAt(0) !== 0x2f) return false;
+  else pos = 0;
+  // Most patterns end in literal text (`*.key`); most paths a deny rule sees do not.
+  if (!path.endsWith(glob.literalSuffix)) return false;
+  return glob.segments.length - glob.depth <= 30 ? runNarrow(glob, path, pos, meter) : runWide(glob, path, pos, meter);
+}
+
+/** The state run with the states as bits of one integer: no allocation on the decision path. */
+function runNarrow(glob: PathGlob, path: string, pos: number, meter: MatchMeter | undefined): boolean {
+  const G = glob.segments;
+  const d = glob.depth;
+  const m = G.length - d;
+  let cur = 1;
+  for (let k = 0; k < m && (cur >>> k) & 1 && G[d + k]!.any; k++) cur |= 1 << (k + 1);
+  let steps = 0;
+  while (pos < path.length) {
+    const from = pos + 1;
+    const slash = path.indexOf('/', from);
+    const to = slash === -1 ? path.length : slash;
+    let next = 0;
+    for (let k = 0; k < m; k++) {
+      if (((cur >>> k) & 1) === 0) continue;
+      steps++;
+      const g = G[d + k]!;
+      // A `**` takes only non-empty segments (a normalized path has no other kind anyway).
+      if (g.any) {
+        if (to > from) next |= 1 << k;
+      } else if (segmentMatch(g, path, from, to, meter)) {
+        next |= 1 << (k + 1);
+      }
+    }
+    // Through `**` states without a segment, in order, so a run of them passes on at once.
+    for (let k = 0; k < m; k++) if ((next >>> k) & 1 && G[d + k]!.any) next |= 1 << (k + 1);
+    cur = next;
+    pos = to;
+    if (cur === 0) break;
+  }
+  if (meter) meter.steps += steps;
+  return pos >= path.length && ((cur >>> m) & 1) === 1;
+}
+
+/** The same run with the states in two byte rows, for a glob of more than 30 segments after its prefix. */
+function runWide(glob: PathGlob, path: string, pos: number, meter: MatchMeter | undefined): boolean {
+  const G = glob.segments;
+  const d = glob.depth;
+  const m = G.length - d;
+  const close = (row: Uint8Array) => {
+    let live = false;
+    for (let k = 0; k <= m; k++) {
+      if (row[k] !== 1) continue;
+      live = true;
+      if (k < m && G[d + k]!.any) row[k + 1] = 1;
+    }
+    return live;
+  };
+  let cur = new Uint8Array(m + 1);
+  let next = new Uint8Array(m + 1);
+  cur[0] = 1;
+  let live = close(cur);
+  let steps = 0;
+  while (pos < path.length) {
+    const from = pos + 1;
+    const slash = path.indexOf('/', from);
+    const to = slash === -1 ? path.length : slash;
+    next.fill(0);
+    for (let k = 0; k < m; k++) {
+      if (cur[k] !== 1) continue;
+      steps++;
+      const g = G[d + k]!;
+      if (g.any) {
+        if (to > from) next[k] = 1;
+      } else if (segmentMatch(g, path, from, to, meter)) {
+        next[k + 1] = 1;
+      }
+    }
+    live = close(next);
+    [cur, next] = [next, cur];
+    pos = to;
+    if (!live) break;
+  }
+  if (meter) meter.steps += steps;
+  return pos >= path.length && cur[m] === 1;
+}
+
+/** Does a normalized absolute guest path match? Never throws. */
+export function matchPath(glob: PathGlob, path: string, meter?: MatchMeter): boolean {
+  // The two common shapes without the segment matcher: an exact path, and a whole subtree.
   const lit = glob.literalPrefix;
   if (glob.kind === 'exact') return path === (lit === '' ? '/' : lit);
   if (glob.kind === 'subtree') return lit === '' || path === lit || (path.length > lit.length && path.charCodeAt(lit.length) === 0x2f && path.startsWith(lit));
-  return glob.regex.test(path === '/' ? '' : path);
+  return segmentsMatch(glob, path, meter);
 }
 
 /** Compiles an environment variable glob. */
 export function parseEnvGlob(source: string): EnvGlob {
   const tokens = tokenize(source);
-  const firstWild = tokens.findIndex((t) => typeof t !== 'string');
+  const firstWild = tokens.findIndex((t) => t < 0);
   const shape = firstWild === -1 ? { literal: source } : firstWild === tokens.length - 1 && tokens[firstWild] === STAR ? { prefix: source.slice(0, -1) } : {};
-  return { source, tokens, ...shape, regex: new RegExp(`^${tokensToRe(tokens, '[^]')}$`, 'u') };
+  const glob: EnvGlob = { source, tokens, ...shape, regex: { test: (name: string) => matchEnv(glob, name) } };
+  return glob;
 }
 
-/** Does an environment variable name match? */
-export function matchEnv(glob: EnvGlob, name: string): boolean {
+/** Does an environment variable name match? Never throws. */
+export function matchEnv(glob: EnvGlob, name: string, meter?: MatchMeter): boolean {
   if (glob.literal !== undefined) return name === glob.literal;
   if (glob.prefix !== undefined) return name.startsWith(glob.prefix);
-  return glob.regex.test(name);
+  return tokensMatch(glob.tokens, name, 0, name.length, meter);
 }
 
 /** Why a path glob can never match a normalized guest path, or undefined when it can. */

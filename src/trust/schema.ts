@@ -16,11 +16,48 @@ export const ESCALATION_TIERS = ['baseline', 'strict'] as const;
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/,
   'ids are 1–128 characters: letters, digits and . _ : @ / - (starting with a letter or digit)');
 
-const pathGlobSchema = z.string().min(1).max(4096)
+/**
+ * Limits on patterns. Policies arrive from API callers and package authors, and one decision
+ * costs up to O(path × pattern) (src/trust/glob.ts), so the pattern side is bounded here. The
+ * wildcard counts are far above what a real policy writes; they keep the work of a pattern close
+ * to its length. `maxLength`/`maxItems` are only for the JSON Schema: the rule-level check below
+ * does the refusing, so that its message can name the rule.
+ */
+export const PATTERN_LIMITS = {
+  /** Characters in one path glob (a guest path argument is at most PATH_MAX, 4096 bytes). */
+  pathGlobLength: 1024,
+  /** Characters in one env glob. */
+  envGlobLength: 256,
+  /** Whole `**` segments in one path glob. */
+  globstars: 16,
+  /** `*` wildcards in one glob, not counting `**` segments. */
+  stars: 16,
+  /** Globs in one rule's `paths`, and in its `env`. */
+  globsPerRule: 1024,
+  /** Rules in one layer document. */
+  rulesPerDocument: 4096,
+} as const;
+
+const pathGlobSchema = z.string().min(1).meta({ maxLength: PATTERN_LIMITS.pathGlobLength })
   .refine((g) => g.startsWith('/'), 'path globs are absolute guest paths and start with "/" (e.g. "/data/**")')
   .refine((g) => g.split('/').every((seg) => seg === '**' || !seg.includes('**')), '"**" must be a whole path segment (e.g. "/data/**/x")');
 
-const envGlobSchema = z.string().min(1).max(256);
+const envGlobSchema = z.string().min(1).meta({ maxLength: PATTERN_LIMITS.envGlobLength });
+
+const countStars = (s: string) => s.split('*').length - 1;
+
+/** What in one glob is over PATTERN_LIMITS, or undefined. */
+function globOverLimit(kind: 'path' | 'env', g: string): string | undefined {
+  const L = PATTERN_LIMITS;
+  const max = kind === 'path' ? L.pathGlobLength : L.envGlobLength;
+  if (g.length > max) return `is ${g.length} characters long, over the limit of ${max}`;
+  const segs = kind === 'path' ? g.split('/') : [g];
+  const globstars = kind === 'path' ? segs.filter((x) => x === '**').length : 0;
+  if (globstars > L.globstars) return `has ${globstars} "**" segments, over the limit of ${L.globstars}`;
+  const stars = segs.reduce((n, x) => n + (kind === 'path' && x === '**' ? 0 : countStars(x)), 0);
+  if (stars > L.stars) return `has ${stars} "*" wildcards${kind === 'path' ? ' besides its "**" segments' : ''}, over the limit of ${L.stars}`;
+  return undefined;
+}
 
 const subjectMatchSchema = z.strictObject({
   packageName: z.string().min(1).optional(),
@@ -38,8 +75,8 @@ const ruleSchema = z.strictObject({
   actions: z.array(z.string().min(1)).min(1),
   subject: subjectMatchSchema.optional(),
   resources: z.strictObject({
-    paths: z.array(pathGlobSchema).min(1).optional(),
-    env: z.array(envGlobSchema).min(1).optional(),
+    paths: z.array(pathGlobSchema).min(1).meta({ maxItems: PATTERN_LIMITS.globsPerRule }).optional(),
+    env: z.array(envGlobSchema).min(1).meta({ maxItems: PATTERN_LIMITS.globsPerRule }).optional(),
     fds: z.array(z.int().min(0).max(0x7fffffff)).min(1).optional(),
   }).optional(),
   conditions: z.strictObject({
@@ -49,6 +86,21 @@ const ruleSchema = z.strictObject({
     access: z.array(z.enum(['read', 'write', 'readwrite'])).min(1).optional(),
   }).optional(),
   description: z.string().optional(),
+}).superRefine((rule, ctx) => {
+  for (const kind of ['path', 'env'] as const) {
+    const field = kind === 'path' ? 'paths' : 'env';
+    const globs = rule.resources?.[field];
+    if (globs === undefined) continue;
+    if (globs.length > PATTERN_LIMITS.globsPerRule) {
+      ctx.addIssue({ code: 'custom', path: ['resources', field],
+        message: `rule "${rule.id}" lists ${globs.length} ${kind} globs, over the limit of ${PATTERN_LIMITS.globsPerRule} per rule` });
+      continue;
+    }
+    globs.forEach((g, i) => {
+      const why = globOverLimit(kind, g);
+      if (why) ctx.addIssue({ code: 'custom', path: ['resources', field, i], message: `rule "${rule.id}": ${kind} glob ${why}` });
+    });
+  }
 });
 
 const limitSchema = z.strictObject({
@@ -90,7 +142,7 @@ export const policyDocumentSchema = z.strictObject({
    */
   unlisted: z.enum(['inherit', 'deny']).default('inherit'),
   description: z.string().optional(),
-  rules: z.array(ruleSchema).default([]),
+  rules: z.array(ruleSchema).max(PATTERN_LIMITS.rulesPerDocument, `a layer has at most ${PATTERN_LIMITS.rulesPerDocument} rules (the limit per document)`).default([]),
   limits: z.array(limitSchema).default([]),
   escalation: z.array(escalationSchema).default([]),
 });

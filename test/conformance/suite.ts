@@ -9,6 +9,7 @@ import { policyCases } from './policy.ts';
 import { dnaCases } from './dna.ts';
 import { wasiCases } from './wasi.ts';
 import { httpCases } from './http.ts';
+import { securityCases } from './security.ts';
 
 export const SUITE: readonly ConformanceCase[] = [
   ...foundationCases,
@@ -20,4 +21,5 @@ export const SUITE: readonly ConformanceCase[] = [
   ...dnaCases,
   ...wasiCases,
   ...httpCases,
+  ...securityCases,
 ];

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { fromHex, toHex } from '../../../src/crypto/encoding.ts';
 import { parseKeyFile, parsePublicKey, type PublicKey } from '../../../src/crypto/keys.ts';
 import { KernelError } from '../../../src/errors.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import type { QuarantineRecord, QuarantineStore } from '../../../src/ports/quarantine-store.ts';
 import {
   quarantine, quarantineState, releaseQuarantine, releaseStatementBytes, signRelease, RELEASE_TYPE, type ReleaseStatement,
@@ -90,8 +91,9 @@ function storeOf(dataDir: string): QuarantineStore {
   return createSqliteStores(join(dataDir, 'data')).quarantine;
 }
 
+/** One record as a line; the stored strings escaped (src/observer/escape.ts): a reason can quote a guest's path. */
 function line(r: QuarantineRecord): string {
-  return `${r.quarantined ? 'quarantined' : 'released   '}  ${r.identity}  ${new Date(r.at).toISOString()}  by ${r.by}: ${r.reason}\n`;
+  return `${escapeText(`${r.quarantined ? 'quarantined' : 'released   '}  ${r.identity}  ${new Date(r.at).toISOString()}  by ${r.by}: ${r.reason}`)}\n`;
 }
 
 async function statementFor(store: QuarantineStore, identity: string, reason: string, adminKeyId: string, at: number): Promise<ReleaseStatement> {

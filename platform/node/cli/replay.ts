@@ -16,6 +16,7 @@ import { KernelError, isKernelError } from '../../../src/errors.ts';
 import { launchContainer, type ContainerResult } from '../../../src/execution/container.ts';
 import { mountBundledFiles } from '../../../src/execution/wasi/bundled-files.ts';
 import { Vfs } from '../../../src/execution/wasi/vfs.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import { analyzeTrace, createReplayChecker, verifyTrace, type RunStatus } from '../../../src/observer/index.ts';
 import { createNodePlatform } from '../index.ts';
 import { loadHostDir } from '../fs-mount.ts';
@@ -89,7 +90,7 @@ async function replay(target: string, tracePath: string, args: readonly string[]
   if (checker.divergence) throw checker.divergence;
   if (isKernelError(result.error, 'REPLAY_DIVERGED') || isKernelError(result.error, 'REPLAY_INCOMPLETE')) throw result.error;
   const r = checker.finish({ status: RUN_STATUS[result.status], ...(result.status === 'exited' ? { exitCode: result.exitCode } : {}) });
-  out(`identical: ${r.message} (run ${genesis.runId}, fuel used ${result.fuelUsed})`);
+  out(escapeText(`identical: ${r.message} (run ${genesis.runId}, fuel used ${result.fuelUsed})`));
 }
 
 export function registerReplay(program: Command): void {

@@ -7,6 +7,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { OutputSink, StdinSource } from '../../../src/execution/wasi/stdio.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -99,7 +100,16 @@ export function stdioTty(): { stdin: boolean; stdout: boolean; stderr: boolean }
   return { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) };
 }
 
-/** A line for the user on stderr, prefixed so it stands apart from the guest's output. */
+/**
+ * What `note` writes: the line prefixed and escaped (src/observer/escape.ts). Notes name
+ * guest-made files and guest-caused errors, and the guest shares this terminal: an unescaped name
+ * could forge a note or drive the terminal. Throws nothing.
+ */
+export function noteLine(line: string): string {
+  return `forge: ${escapeText(line)}\n`;
+}
+
+/** A line for the user on stderr, prefixed so it stands apart from the guest's output; throws 64 (WASI EPIPE) when stderr's reader is gone. */
 export function note(line: string): void {
-  fdSink(2).write(new TextEncoder().encode(`forge: ${line}\n`));
+  fdSink(2).write(new TextEncoder().encode(noteLine(line)));
 }

@@ -13,7 +13,7 @@ import { KernelError, exitCodeOf } from '../../../src/errors.ts';
 import { Vfs } from '../../../src/execution/wasi/vfs.ts';
 import { parsePolicyText, type PolicyDocument } from '../../../src/trust/index.ts';
 import { bootNodeKernel, withKernelKey } from '../boot.ts';
-import { loadHostDir, writeBackHostDir, type HostMount, type WriteBackReport } from '../fs-mount.ts';
+import { checkDisjointMounts, loadHostDir, writeBackHostDir, type HostMount, type WriteBackReport } from '../fs-mount.ts';
 import { traceFileSink } from '../trace-file-sink.ts';
 import { cliCrypto, collect, readBytes, readRoot, writeAtomic } from './package-io.ts';
 import { checkDistinct, parseDir, parseDuration, parseEnv, parseFuel, parseSize } from './run-options.ts';
@@ -33,6 +33,9 @@ interface RunOptions {
   report?: string;
   dataDir: string;
 }
+
+/** Ends after which nothing the guest changed is written back to host directories. */
+const NO_WRITE_BACK: ReadonlySet<string> = new Set(['quarantined', 'denied', 'timed-out', 'killed']);
 
 /** Codes that mean "refused before start": they exit 126 whatever their own exit status. */
 const REFUSALS = /^(PKG_|TRUST_ROOT_|POLICY_INVALID|WASM_|MEMORY_LIMIT)/;
@@ -77,6 +80,7 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
     const now = Date.now();
     const trustRoots = o.trust === undefined ? [] : [await verifyTrustRoot(readRoot(o.trust), { crypto: cliCrypto, now })];
     const fs = new Vfs();
+    checkDisjointMounts(dirs);
     const hostMounts: HostMount[] = dirs.map((d) => loadHostDir(fs, d.host, d.guest, { readonly: d.readonly }));
     for (const hm of hostMounts) for (const r of hm.refused) note(`warning: not mounted: ${r}`);
 
@@ -99,10 +103,12 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
       }
     }
     const { result } = run;
-    // A timed-out guest may have been stopped inside a host call, mid-change: its tree is not trusted.
-    const writeBack: WriteBackReport[] = result.status === 'timed-out' ? [] : hostMounts.map(writeBackHostDir);
+    // A guest stopped by quarantine or policy is the one whose changes must not reach the host; a
+    // timed-out or killed one may have been stopped inside a host call, mid-change: its tree is not trusted.
+    const kept = !NO_WRITE_BACK.has(result.status);
+    const writeBack: WriteBackReport[] = kept ? hostMounts.map(writeBackHostDir) : [];
     for (const w of writeBack) for (const s of w.skipped) note(`warning: not written back: ${s}`);
-    if (result.status === 'timed-out' && hostMounts.some((h) => !h.mount.readonly)) note('the run timed out: its file changes were not written back');
+    if (!kept && hostMounts.some((h) => !h.mount.readonly)) note(`the run ended ${result.status}: its file changes were not written back`);
     if (result.status !== 'exited') note(`${result.status}: ${result.reason}`);
 
     if (o.report !== undefined) {
@@ -127,7 +133,8 @@ function fail(e: unknown): number {
     note(`error ${e.code}: ${e.message}`);
     return REFUSALS.test(e.code) ? 126 : exitCodeOf(e);
   }
-  note(`error INTERNAL: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  // One note per line of the stack: a note escapes line breaks (run-io.ts).
+  for (const line of `error INTERNAL: ${e instanceof Error ? e.stack ?? e.message : String(e)}`.split('\n')) note(line);
   return 70;
 }
 

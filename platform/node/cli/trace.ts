@@ -16,6 +16,7 @@ import {
   consistencyProof, explainTrace, exportEvidence, inclusionProof, readEvidence, verifyConsistency, verifyInclusion, verifyTrace,
   CONSISTENCY_FORMAT, INCLUSION_FORMAT, type TraceReport,
 } from '../../../src/observer/index.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import { isTar } from '../../../src/observer/tar.ts';
 import { DEFAULT_DATA_DIR, loadKernelKey, readPublicKeyArg } from '../kernel-key.ts';
 import { cliCrypto, out, readBytes, readJson, writeAtomic } from './package-io.ts';
@@ -29,7 +30,7 @@ export function readTraceFile(path: string): string {
 
 const STATUS_CODE: Record<Exclude<TraceReport['status'], 'ok'>, ErrorCode> = { tampered: 'TRACE_TAMPERED', truncated: 'TRACE_INCOMPLETE', invalid: 'TRACE_INVALID' };
 
-/** Turns a failed report into the error the CLI exits with, naming the first bad entry. */
+/** Turns a failed report into the error the CLI exits with, naming the first bad entry. Throws nothing. */
 export function reportError(r: TraceReport): KernelError | undefined {
   if (r.ok) return undefined;
   const bad = r.firstBad;
@@ -55,8 +56,9 @@ export function registerTrace(program: Command): void {
       const r = await verifyTrace(readTraceFile(path), { crypto: cliCrypto, ...(o.key !== undefined ? { publicKey: readPublicKeyArg(o.key) } : {}) });
       if (o.json) out(JSON.stringify(r, null, 2));
       else {
-        out(`${r.status}: ${r.message}`);
-        for (const n of r.notes) out(`note: ${n}`);
+        // The messages quote what the trace holds; a forged trace must not forge this verdict.
+        out(escapeText(`${r.status}: ${r.message}`));
+        for (const n of r.notes) out(escapeText(`note: ${n}`));
       }
       const err = reportError(r);
       if (err) throw err;
@@ -92,7 +94,7 @@ export function registerTrace(program: Command): void {
         : format === INCLUSION_FORMAT ? await verifyInclusion(proof, opts)
           : { ok: false, message: `not a DNA proof: format ${JSON.stringify(format)} (expected ${INCLUSION_FORMAT} or ${CONSISTENCY_FORMAT})` };
       if (!r.ok) throw new KernelError('TRACE_TAMPERED', `the proof does not verify: ${r.message}`);
-      out(`ok: ${r.message}`);
+      out(escapeText(`ok: ${r.message}`));
     });
 
   trace.command('explain')

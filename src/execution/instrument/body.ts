@@ -11,9 +11,13 @@
  * site dominates every instruction charged to it, each site runs at most once per iteration of its
  * loop, and every back edge passes a charge of at least one unit. Small non-root segments (at most
  * FOLD units) are folded into their dominating parent: fewer counters, a bounded over-charge.
+ *
+ * Hostile bodies cost at most their size: locals and control nesting are held to their static
+ * limits as they are read (limits.ts), so the control stack never grows past the nesting limit.
  */
 import { KernelError } from '../../errors.ts';
 import { Writer, bulkChargeLen, chargeLen, u32Len, writeBulkCharge, writeCharge } from './encode.ts';
+import { MODULE_LIMITS, checkLimit, overLimit } from './limits.ts';
 import { C, OPCODE_CLASS, SIMD_CLASS } from './opcodes.ts';
 import { Reader, invalid } from './reader.ts';
 
@@ -25,6 +29,8 @@ const DEAD = 2;
 /** Skipped only when control leaves the innermost loop: folding it over-charges once per loop run. */
 const EXIT = 4;
 const K_FUNC = 0, K_BLOCK = 1, K_LOOP = 2, K_IF = 3, K_TRY = 4;
+const MAX_NESTING = MODULE_LIMITS.nesting.max;
+const MAX_BODY = MODULE_LIMITS.bodyBytes.max;
 
 function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, need: number): T {
   if (need < a.length) return a;
@@ -56,6 +62,17 @@ export class BodyRewriter {
   private nBulk = 0;
   private narrowBulk = false;
   private locals = 0;
+  // The body being rewritten: the function (for messages), its range, its local groups, where its
+  // code starts, and the scan's state between two calls of `scan` (control depth, segment, units).
+  private func = 0;
+  private start = 0;
+  private end = 0;
+  private groups = 0;
+  private groupsStart = 0;
+  private codeStart = 0;
+  private top = 0;
+  private cur = 0;
+  private acc = 0;
   private readonly globals: number;
 
   /** `globals`: imported + defined; the fuel global comes next and no guest code may name it. */
@@ -66,26 +83,53 @@ export class BodyRewriter {
     this.memories64 = memories64;
   }
 
+  // One body is rewritten in three steps — `begin`, `scan` (in as many calls as the caller likes,
+  // so a large body need not be decoded in one go), `emit` — with the scan's state in fields.
+
   /**
-   * Rewrites the body at `[start, end)` (after its size) into `w`, size included.
-   * @throws KernelError PKG_INVALID_WASM on malformed code or an unknown opcode
+   * Starts on the body of function `func` at `[start, end)` (after its size): reads its locals.
+   * @throws KernelError PKG_INVALID_WASM, WASM_LIMIT_EXCEEDED for too many locals
    */
-  rewrite(w: Writer, start: number, end: number, params: number, fuelGlobal: number): void {
+  begin(start: number, end: number, params: number, func: number): void {
     const r = this.r;
     r.pos = start;
     r.end = end;
+    this.func = func;
+    this.start = start;
+    this.end = end;
     const groups = r.count('local group');
     const groupsStart = r.pos;
+    // Summed one group at a time: a count that claims 2^32 locals is refused before it is added.
     let locals = params;
     for (let i = 0; i < groups; i++) {
+      const at = r.pos;
       locals += r.u32();
+      checkLimit('locals', locals, at, `function ${func}`);
       r.valType();
     }
-    if (locals > 0xffff_fffd) invalid(`a function declares ${locals} locals`, groupsStart);
-    const codeStart = r.pos;
+    this.groups = groups;
+    this.groupsStart = groupsStart;
+    this.codeStart = r.pos;
     this.locals = locals;
-    this.scan(codeStart, end);
+    this.nSeg = 0; this.nBulk = 0; this.narrowBulk = false;
+    this.top = 0;
+    this.push(0, K_FUNC, -1, this.codeStart);
+    this.cur = this.newSeg(this.codeStart, -1, ROOT);
+    this.acc = 0;
+  }
 
+  /** Where `scan` stopped: the input offset of the next instruction. */
+  get position(): number {
+    return this.r.pos;
+  }
+
+  /**
+   * Writes the scanned body into `w`, size included, with its charges.
+   * @throws KernelError WASM_LIMIT_EXCEEDED when the charges take it over the body size limit
+   */
+  emit(w: Writer, fuelGlobal: number): void {
+    const r = this.r;
+    const { start, end, groups, groupsStart, codeStart, locals, func } = this;
     // Fold small conditional segments into their parents, innermost (latest) first.
     const cost = this.segCost, parent = this.segParent, flags = this.segFlags;
     let sites = 0;
@@ -105,6 +149,8 @@ export class BodyRewriter {
     let size = u32Len(newGroups) + (codeStart - groupsStart) + (this.narrowBulk ? 4 : 2) + (end - codeStart);
     for (let i = 0; i < this.nSeg; i++) if (cost[i]! > 0) size += chargeLen(cost[i]!, gLen, tLen);
     for (let j = 0; j < this.nBulk; j++) size += this.bulkWide[j] ? bulkChargeLen(true, gLen, tLen, tLen) : bulkChargeLen(false, gLen, tLen, nLen);
+    // The engine compiles the output: refuse here what it would refuse, with the reason.
+    if (size > MAX_BODY) overLimit('bodyBytes', size, start, `function ${func} once instrumented (${end - start} bytes before)`);
 
     w.u32(size);
     const bodyAt = w.len;
@@ -150,7 +196,9 @@ export class BodyRewriter {
     if (!wide) this.narrowBulk = true;
   }
 
-  private push(top: number, kind: number, saved: number): void {
+  /** Opens a construct at control depth `top` (its opcode at `at`). @throws KernelError WASM_LIMIT_EXCEEDED past the nesting limit */
+  private push(top: number, kind: number, saved: number, at: number): void {
+    if (top > MAX_NESTING) overLimit('nesting', top, at, `function ${this.func}`);
     if (top >= this.cKind.length) {
       this.cKind = grow(this.cKind, top); this.cSaved = grow(this.cSaved, top);
       this.cEsc = grow(this.cEsc, top); this.cTargeted = grow(this.cTargeted, top); this.cLoop = grow(this.cLoop, top);
@@ -177,17 +225,20 @@ export class BodyRewriter {
     r.skipLeb(10);
   }
 
-  /** Decodes `[codeStart, end)`, filling the segment and bulk lists. */
-  private scan(codeStart: number, end: number): void {
+  /**
+   * Decodes the code of the body begun, filling the segment and bulk lists, until its final `end`
+   * (true) or until it has passed input offset `until` (false: call again to go on).
+   * @throws KernelError PKG_INVALID_WASM on malformed code or an unknown opcode, WASM_LIMIT_EXCEEDED past the nesting limit
+   */
+  scan(until: number): boolean {
     const r = this.r;
     const bytes = r.bytes;
-    this.nSeg = 0; this.nBulk = 0; this.narrowBulk = false;
-    let top = 0;
-    this.push(0, K_FUNC, -1);
-    let cur = this.newSeg(codeStart, -1, ROOT);
-    let acc = 0; // units not yet added to segCost[cur]
+    const end = this.end;
+    let top = this.top, cur = this.cur;
+    let acc = this.acc; // units not yet added to segCost[cur]
     const locals = this.locals, globals = this.globals;
     for (;;) {
+      if (r.pos >= until) { this.top = top; this.cur = cur; this.acc = acc; return false; }
       // Fast path over straight-line code whose immediates are one-byte LEBs (most of any body);
       // anything else, including every error, takes the general decoder below.
       let p = r.pos;
@@ -219,18 +270,18 @@ export class BodyRewriter {
         case C.FREE: break;
         case C.BLOCK: case C.TRY:
           this.blockType();
-          this.push(++top, op === 0x02 ? K_BLOCK : K_TRY, cur);
+          this.push(++top, op === 0x02 ? K_BLOCK : K_TRY, cur, at);
           break;
         case C.LOOP:
           this.blockType();
           this.charge(cur, acc); acc = 0;
-          this.push(++top, K_LOOP, cur);
+          this.push(++top, K_LOOP, cur, at);
           cur = this.newSeg(r.pos, -1, ROOT);
           break;
         case C.IF:
           this.blockType();
           this.charge(cur, acc + 1); acc = 0;
-          this.push(++top, K_IF, cur);
+          this.push(++top, K_IF, cur, at);
           cur = this.newSeg(r.pos, cur, 0);
           break;
         case C.ELSE: case C.CATCH: case C.CATCH_ALL:
@@ -247,7 +298,7 @@ export class BodyRewriter {
           this.charge(cur, acc); acc = 0;
           if (top === 0) {
             if (r.pos !== end) invalid(`${end - r.pos} bytes follow the function's final \`end\``, r.pos);
-            return;
+            return true;
           }
           const kind = this.cKind[top]!, saved = this.cSaved[top]!, esc = this.cEsc[top]!, targeted = this.cTargeted[top]!;
           top--;
@@ -303,7 +354,7 @@ export class BodyRewriter {
             this.cTargeted[top - d] = 1;
             if (top - d < min) min = top - d;
           }
-          this.push(++top, K_BLOCK, cur);
+          this.push(++top, K_BLOCK, cur, at);
           this.cEsc[top] = Math.min(top, min);
           break;
         }

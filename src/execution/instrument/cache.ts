@@ -5,7 +5,7 @@
  */
 import { toHex } from '../../crypto/encoding.ts';
 import { KernelError } from '../../errors.ts';
-import { instrument, type InstrumentOptions, type Instrumented } from './instrument.ts';
+import { instrument, instrumentAsync, type InstrumentOptions, type InstrumentPace, type Instrumented } from './instrument.ts';
 
 export interface InstrumenterOptions {
   readonly sha256: (bytes: Uint8Array) => Uint8Array;
@@ -25,9 +25,14 @@ export interface Instrumenter {
    * Instruments `bytes`, or returns the kept result. `digestHex` is the SHA-256 of `bytes` when the
    * caller already has it (the kernel hashes every package it verifies); it is trusted, so it must
    * come from the kernel, never from the package. Callers must not mutate the returned bytes.
-   * @throws KernelError PKG_INVALID_WASM, MEMORY_LIMIT, BAD_REQUEST (as `instrument`, and for a malformed digest)
+   * @throws KernelError PKG_INVALID_WASM, WASM_LIMIT_EXCEEDED, MEMORY_LIMIT, BAD_REQUEST (as `instrument`, and for a malformed digest)
    */
   instrument(bytes: Uint8Array, digestHex?: string, options?: InstrumentOptions): CachedInstrumented;
+  /**
+   * The same through `instrumentAsync`: a miss yields to the event loop between slices of bodies.
+   * @throws KernelError TIMEOUT once `pace.deadline` has passed; otherwise as `instrument`
+   */
+  instrumentAsync(bytes: Uint8Array, digestHex?: string, options?: InstrumentOptions, pace?: InstrumentPace): Promise<CachedInstrumented>;
   stats(): { entries: number; bytes: number; hits: number; misses: number };
 }
 
@@ -40,32 +45,47 @@ export function createInstrumenter(opts: InstrumenterOptions): Instrumenter {
   const kept = new Map<string, { result: CachedInstrumented; inputLength: number }>();
   let keptBytes = 0, hits = 0, misses = 0;
 
+  /** The kept result for this input, or the key to keep a new one under. */
+  function lookup(bytes: Uint8Array, digestHex: string | undefined, options: InstrumentOptions): { key: string; result?: CachedInstrumented } {
+    const digest = digestHex ?? toHex(opts.sha256(bytes));
+    if (!DIGEST.test(digest)) throw new KernelError('BAD_REQUEST', `a module digest is 64 lowercase hex digits, got "${digest.slice(0, 80)}"`);
+    const key = `${digest}/${options.memoryMaxPages ?? '-'}`;
+    const hit = kept.get(key);
+    if (hit && hit.inputLength === bytes.length) {
+      hits++;
+      kept.delete(key);
+      kept.set(key, hit);
+      return { key, result: hit.result };
+    }
+    misses++;
+    return { key };
+  }
+
+  // Re-reads the entry: while an async rewrite ran, another run may have kept one under this key.
+  function keep(key: string, inputLength: number, out: Instrumented): CachedInstrumented {
+    const result: CachedInstrumented = Object.freeze({ ...out, digest: toHex(opts.sha256(out.bytes)) });
+    const old = kept.get(key);
+    if (old) { kept.delete(key); keptBytes -= old.result.bytes.length; }
+    if (out.bytes.length <= maxBytes) {
+      kept.set(key, { result, inputLength });
+      keptBytes += out.bytes.length;
+      for (const [k, v] of kept) {
+        if (kept.size <= maxEntries && keptBytes <= maxBytes) break;
+        kept.delete(k);
+        keptBytes -= v.result.bytes.length;
+      }
+    }
+    return result;
+  }
+
   return {
     instrument(bytes, digestHex, options = {}) {
-      const digest = digestHex ?? toHex(opts.sha256(bytes));
-      if (!DIGEST.test(digest)) throw new KernelError('BAD_REQUEST', `a module digest is 64 lowercase hex digits, got "${digest.slice(0, 80)}"`);
-      const key = `${digest}/${options.memoryMaxPages ?? '-'}`;
-      const hit = kept.get(key);
-      if (hit && hit.inputLength === bytes.length) {
-        hits++;
-        kept.delete(key);
-        kept.set(key, hit);
-        return hit.result;
-      }
-      misses++;
-      const out = instrument(bytes, options);
-      const result: CachedInstrumented = Object.freeze({ ...out, digest: toHex(opts.sha256(out.bytes)) });
-      if (hit) { kept.delete(key); keptBytes -= hit.result.bytes.length; }
-      if (out.bytes.length <= maxBytes) {
-        kept.set(key, { result, inputLength: bytes.length });
-        keptBytes += out.bytes.length;
-        for (const [k, v] of kept) {
-          if (kept.size <= maxEntries && keptBytes <= maxBytes) break;
-          kept.delete(k);
-          keptBytes -= v.result.bytes.length;
-        }
-      }
-      return result;
+      const { key, result } = lookup(bytes, digestHex, options);
+      return result ?? keep(key, bytes.length, instrument(bytes, options));
+    },
+    async instrumentAsync(bytes, digestHex, options = {}, pace = {}) {
+      const { key, result } = lookup(bytes, digestHex, options);
+      return result ?? keep(key, bytes.length, await instrumentAsync(bytes, options, pace));
     },
     stats: () => ({ entries: kept.size, bytes: keptBytes, hits, misses }),
   };

@@ -8,8 +8,9 @@
 import { KernelError } from '../../errors.ts';
 import { BodyRewriter } from './body.ts';
 import { FUEL_EXPORT, Writer } from './encode.ts';
+import { MODULE_LIMITS, overLimit } from './limits.ts';
 import { capMemories, writePatched } from './memory-cap.ts';
-import { RANK_EXPORT, RANK_GLOBAL, SECTION_RANK, readModule, type ModuleInfo, type Section } from './module.ts';
+import { RANK_EXPORT, RANK_GLOBAL, SECTION_RANK, readModule, type ImportDecl, type ModuleInfo, type Section } from './module.ts';
 import { Reader, invalid } from './reader.ts';
 
 export interface InstrumentOptions {
@@ -24,9 +25,27 @@ export interface Instrumented {
   readonly memoryMaxPages: number | undefined;
   /** Function bodies rewritten (the module's defined functions). */
   readonly functions: number;
+  /** The module's imports, unchanged by instrumentation (which adds none). */
+  readonly imports: readonly ImportDecl[];
+}
+
+/** When the async variant hands the event loop back to the host. */
+export interface InstrumentPace {
+  /** A `performance.now()` time after which instrumentation stops with TIMEOUT. */
+  readonly deadline?: number;
 }
 
 const MAX_CAP_PAGES = 2 ** 48;
+/**
+ * Input bytes of function bodies rewritten between two yields of the async variant: 10–35 ms of
+ * work at the measured 30–100 MB/s. Counted in bytes, not time, because Workers' clocks stand
+ * still during synchronous code.
+ */
+const SLICE_BYTES = 1024 * 1024;
+/** Bytes copied (not rewritten) between two yields: a data or custom section, a grown buffer, the output. */
+const COPY_SLICE_BYTES = 8 * SLICE_BYTES;
+/** The most one body can write: the body limit holds for instrumented bodies, plus its size. */
+const MAX_BODY_OUT = MODULE_LIMITS.bodyBytes.max + 5;
 /** `(global (mut i64) (i64.const 0))` */
 const FUEL_GLOBAL = [0x7e, 0x01, 0x42, 0x00, 0x0b];
 const FUEL_NAME = new TextEncoder().encode(FUEL_EXPORT);
@@ -35,9 +54,36 @@ const FUEL_NAME = new TextEncoder().encode(FUEL_EXPORT);
  * Instruments module bytes with fuel metering and, when asked, a memory cap. Deterministic: the
  * same bytes and options always give the same output bytes.
  * @throws KernelError PKG_INVALID_WASM for bytes that are not a well-formed module (with the offset),
+ *   WASM_LIMIT_EXCEEDED when it declares more than a static limit (limits.ts) allows,
  *   MEMORY_LIMIT when a memory starts above the cap, BAD_REQUEST for an invalid cap
  */
 export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): Instrumented {
+  const steps = rewriteModule(bytes, options, Infinity);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `instrument`, giving the event loop back (a macrotask) after each slice of function bodies, so a
+ * large module does not stall a server's other requests. The same output bytes as `instrument`.
+ * @throws KernelError TIMEOUT once `pace.deadline` has passed; otherwise as `instrument`
+ */
+export async function instrumentAsync(bytes: Uint8Array, options: InstrumentOptions = {}, pace: InstrumentPace = {}): Promise<Instrumented> {
+  const steps = rewriteModule(bytes, options, SLICE_BYTES);
+  for (;;) {
+    if (pace.deadline !== undefined && performance.now() >= pace.deadline) {
+      throw new KernelError('TIMEOUT', 'instrumentation did not finish before its deadline', { phase: 'instrument' });
+    }
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** The rewrite, suspended (a yield) after each `slice` input bytes of function bodies and each COPY_SLICE_BYTES copied. */
+function* rewriteModule(bytes: Uint8Array, options: InstrumentOptions, slice: number): Generator<void, Instrumented, void> {
   const cap = options.memoryMaxPages;
   if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= 0 && cap <= MAX_CAP_PAGES)) {
     throw new KernelError('BAD_REQUEST', `memoryMaxPages must be an integer from 0 to 2^48 pages, got ${String(cap)}`);
@@ -59,13 +105,52 @@ export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): 
       case 2: case 5: writePatched(w, bytes, s.id, s.body, s.end, memory.patches); break;
       case 6: appendToVector(w, 6, bytes, s, FUEL_GLOBAL); globalDone = true; break;
       case 7: appendToVector(w, 7, bytes, s, fuelExportEntry(fuelGlobal)); exportDone = true; break;
-      case 10: writeCode(w, bytes, s, info, fuelGlobal); break;
-      default: w.bytes(bytes, s.start, s.end);
+      case 10: yield* writeCode(w, bytes, s, info, fuelGlobal, slice); break;
+      default: yield* copy(w, bytes, s.start, s.end, slice);
     }
   }
   if (!globalDone) appendToVector(w, 6, bytes, undefined, FUEL_GLOBAL);
   if (!exportDone) appendToVector(w, 7, bytes, undefined, fuelExportEntry(fuelGlobal));
-  return { bytes: w.finish(), fuelExport: FUEL_EXPORT, memoryMaxPages: memory.maxPages, functions: info.paramCounts.length };
+  const out = yield* finish(w, slice);
+  return { bytes: out, fuelExport: FUEL_EXPORT, memoryMaxPages: memory.maxPages, functions: info.paramCounts.length, imports: info.imports };
+}
+
+// Copying hundreds of MB into fresh memory takes as long as rewriting them (page faults), so the
+// async variant copies a slice at a time too; the sync one (slice Infinity) does each in one go.
+
+/** Makes room for `n` more bytes, copying into the grown buffer a slice at a time. */
+function* room(w: Writer, n: number, slice: number): Generator<void, void, void> {
+  if (slice === Infinity || w.len + n <= w.buf.length) return;
+  let cap = w.buf.length * 2;
+  while (cap < w.len + n) cap *= 2;
+  const next = new Uint8Array(cap);
+  for (let at = 0; at < w.len; at += COPY_SLICE_BYTES) {
+    next.set(w.buf.subarray(at, Math.min(w.len, at + COPY_SLICE_BYTES)), at);
+    yield;
+  }
+  w.buf = next;
+}
+
+/** Appends `input[start, end)`. */
+function* copy(w: Writer, input: Uint8Array, start: number, end: number, slice: number): Generator<void, void, void> {
+  if (slice === Infinity) { w.bytes(input, start, end); return; }
+  for (let at = start; at < end; at += COPY_SLICE_BYTES) {
+    const to = Math.min(end, at + COPY_SLICE_BYTES);
+    yield* room(w, to - at, slice);
+    w.bytes(input, at, to);
+    if (to < end) yield;
+  }
+}
+
+/** The written bytes, in an exactly sized array. */
+function* finish(w: Writer, slice: number): Generator<void, Uint8Array, void> {
+  if (slice === Infinity) return w.finish();
+  const out = new Uint8Array(w.len);
+  for (let at = 0; at < w.len; at += COPY_SLICE_BYTES) {
+    out.set(w.buf.subarray(at, Math.min(w.len, at + COPY_SLICE_BYTES)), at);
+    yield;
+  }
+  return out;
 }
 
 function fuelExportEntry(globalIndex: number): number[] {
@@ -98,7 +183,7 @@ function appendToVector(w: Writer, id: number, input: Uint8Array, section: Secti
 }
 
 /** The code section, every body rewritten; its size is written as a 5-byte LEB128 and patched. */
-function writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, fuelGlobal: number): void {
+function* writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, fuelGlobal: number, slice: number): Generator<void, void, void> {
   const rewriter = new BodyRewriter(input, info.tables64, info.memories.map((m) => m.is64), fuelGlobal);
   w.byte(10);
   const sizeAt = w.len;
@@ -107,12 +192,20 @@ function writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, f
   const r = new Reader(input, s.body, s.end);
   const n = r.u32();
   w.u32(n);
+  // A slice may end inside a body: the scan stops at an instruction and goes on after the yield.
+  let sliceEnd = r.pos + slice;
   for (let i = 0; i < n; i++) {
     const at = r.pos;
     const size = r.u32();
-    if (size > r.end - r.pos) r.truncated(`function ${info.importedFuncs + i}'s body of ${size} bytes (from byte ${at})`);
-    rewriter.rewrite(w, r.pos, r.pos + size, info.paramCounts[i]!, fuelGlobal);
+    const func = info.importedFuncs + i;
+    if (size > MODULE_LIMITS.bodyBytes.max) overLimit('bodyBytes', size, at, `function ${func}`);
+    if (size > r.end - r.pos) r.truncated(`function ${func}'s body of ${size} bytes (from byte ${at})`);
+    yield* room(w, MAX_BODY_OUT, slice); // so the body itself never grows the buffer in one go
+    rewriter.begin(r.pos, r.pos + size, info.paramCounts[i]!, func);
+    while (!rewriter.scan(sliceEnd)) { yield; sliceEnd = rewriter.position + slice; }
+    rewriter.emit(w, fuelGlobal);
     r.pos += size;
+    if (r.pos >= sliceEnd) { yield; sliceEnd = r.pos + slice; }
   }
   if (r.pos !== r.end) invalid(`${r.end - r.pos} bytes follow the last function body`, r.pos);
   let v = w.len - sizeAt - 5;

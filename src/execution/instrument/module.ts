@@ -6,6 +6,7 @@
  * export's name and index). Everything else is the engine's to validate.
  */
 import { FUEL_EXPORT } from './encode.ts';
+import { checkLimit, type ModuleLimit } from './limits.ts';
 import { Reader, invalid } from './reader.ts';
 
 export interface Section {
@@ -28,8 +29,20 @@ export interface MemoryDecl {
   readonly limitsEnd: number;
 }
 
+/** One import as the module declares it: names, kind, and for a function its signature (`i32,i64->i32`). */
+export interface ImportDecl {
+  readonly module: string;
+  readonly name: string;
+  readonly kind: 'function' | 'table' | 'memory' | 'global' | 'tag';
+  readonly signature?: string;
+  /** Offset of the import entry (for error messages). */
+  readonly offset: number;
+}
+
 export interface ModuleInfo {
   readonly sections: readonly Section[];
+  /** Every import, in order: the kernel checks them against its own table before anything is instantiated. */
+  readonly imports: readonly ImportDecl[];
   readonly importedFuncs: number;
   /** Parameter count of each defined function, by defined index. */
   readonly paramCounts: Uint32Array;
@@ -53,9 +66,11 @@ const FUEL_NAME = new TextEncoder().encode(FUEL_EXPORT);
 
 /**
  * Checks the header and every section boundary, then reads the sections instrumentation needs.
- * @throws KernelError PKG_INVALID_WASM naming the offset of the first defect
+ * Every count is held to its static limit as it is read (limits.ts).
+ * @throws KernelError PKG_INVALID_WASM naming the offset of the first defect, WASM_LIMIT_EXCEEDED
  */
 export function readModule(bytes: Uint8Array): ModuleInfo {
+  checkLimit('moduleBytes', bytes.length, 0);
   if (bytes.length < 8) invalid(`a module is at least 8 bytes (magic and version), got ${bytes.length}`, 0);
   if (bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) invalid('bad magic: expected \\0asm', 0);
   const version = bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24);
@@ -81,20 +96,20 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
   }
 
   const info = {
-    sections, importedFuncs: 0, paramCounts: new Uint32Array(0) as Uint32Array, importedGlobals: 0, definedGlobals: 0,
+    sections, imports: [] as ImportDecl[], importedFuncs: 0, paramCounts: new Uint32Array(0) as Uint32Array, importedGlobals: 0, definedGlobals: 0,
     tables64: [] as boolean[], memories: [] as MemoryDecl[],
   };
-  let typeParams: Uint32Array = new Uint32Array(0);
+  let types: Types = { params: new Uint32Array(0), starts: new Uint32Array(0), end: 0 };
   let definedFuncs = -1;
   for (const s of sections) {
     const sr = new Reader(bytes, s.body, s.end);
     switch (s.id) {
-      case 1: typeParams = readTypes(sr); break;
-      case 2: readImports(sr, info); break;
-      case 3: info.paramCounts = readFunctions(sr, typeParams); definedFuncs = info.paramCounts.length; break;
+      case 1: types = readTypes(sr); break;
+      case 2: readImports(sr, info, types); break;
+      case 3: info.paramCounts = readFunctions(sr, types.params); definedFuncs = info.paramCounts.length; break;
       case 4: readTables(sr, info.tables64); break;
       case 5: for (let n = sr.count('memory'); n > 0; n--) info.memories.push(readLimits(sr, false)); break;
-      case 6: info.definedGlobals = sr.count('global'); sr.pos = sr.end; break;
+      case 6: info.definedGlobals = sr.count('global', 'globals'); sr.pos = sr.end; break;
       case 7: readExports(sr, info.importedGlobals + info.definedGlobals); break;
       case 10: {
         const n = sr.u32();
@@ -102,6 +117,8 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
         sr.pos = sr.end;
         break;
       }
+      case 9: sr.count('element segment', 'elementSegments'); sr.pos = sr.end; break;
+      case 11: sr.count('data segment', 'dataSegments'); sr.pos = sr.end; break;
       default: sr.pos = sr.end;
     }
     if (sr.pos !== sr.end) invalid(`${sectionName(s.id)} has ${sr.end - sr.pos} unexpected trailing bytes`, sr.pos);
@@ -110,38 +127,87 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
   return info;
 }
 
-function readTypes(r: Reader): Uint32Array {
-  const n = r.count('type');
+const VALTYPE_NAMES: Readonly<Record<number, string>> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+
+/** The value types of one vector, written as `i32,i64` (reference types other than the two basic ones as `ref`). */
+function valTypes(r: Reader, what: string, limit: ModuleLimit): string {
+  const names: string[] = [];
+  for (let k = r.count(what, limit); k > 0; k--) {
+    const t = r.bytes[r.pos]!;
+    r.valType();
+    names.push(VALTYPE_NAMES[t] ?? 'ref');
+  }
+  return names.join(',');
+}
+
+/** The type section read once: parameter counts, and where each type starts (its signature is decoded only when an import asks). */
+interface Types {
+  readonly params: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly end: number;
+}
+
+function readTypes(r: Reader): Types {
+  const n = r.count('type', 'types');
   const params = new Uint32Array(n);
+  const starts = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const at = r.pos;
     const form = r.u8();
     if (form !== 0x60) invalid(`type ${i} has form 0x${form.toString(16)}; only function types are supported (no GC proposal types)`, at);
-    const np = r.count('parameter');
+    starts[i] = r.pos;
+    const np = r.count('parameter', 'params');
     for (let k = 0; k < np; k++) r.valType();
     params[i] = np;
-    for (let k = r.count('result'); k > 0; k--) r.valType();
+    for (let k = r.count('result', 'results'); k > 0; k--) r.valType();
   }
-  return params;
+  return { params, starts, end: r.end };
 }
 
-function readImports(r: Reader, info: { importedFuncs: number; importedGlobals: number; tables64: boolean[]; memories: MemoryDecl[] }): void {
-  for (let n = r.count('import'); n > 0; n--) {
-    r.skip(r.u32()); // module name
-    r.skip(r.u32()); // field name
+/** The signature of type `t` (`i32,i64->i32`), decoded from the bytes the type section already checked. */
+function signatureOf(bytes: Uint8Array, types: Types, t: number): string {
+  const r = new Reader(bytes, types.starts[t]!, types.end);
+  const p = valTypes(r, 'parameter', 'params');
+  return `${p}->${valTypes(r, 'result', 'results')}`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function readName(r: Reader): string {
+  const len = r.u32();
+  const start = r.pos;
+  r.skip(len);
+  return utf8.decode(r.bytes.subarray(start, start + len));
+}
+
+function readImports(
+  r: Reader, info: { imports: ImportDecl[]; importedFuncs: number; importedGlobals: number; tables64: boolean[]; memories: MemoryDecl[] },
+  types: Types,
+): void {
+  for (let n = r.count('import', 'imports'); n > 0; n--) {
+    const offset = r.pos;
+    const module = readName(r);
+    const name = readName(r);
     const at = r.pos;
     const kind = r.u8();
-    if (kind === 0) { r.u32(); info.importedFuncs++; }
-    else if (kind === 1) { r.valType(); info.tables64.push(readLimits(r, true).is64); }
+    if (kind === 0) {
+      const t = r.u32();
+      if (t >= types.params.length) invalid(`import ${module}.${name} names type ${t} but only ${types.params.length} types exist`, at);
+      info.imports.push({ module, name, kind: 'function', signature: signatureOf(r.bytes, types, t), offset });
+      info.importedFuncs++;
+      continue;
+    }
+    if (kind === 1) { r.valType(); info.tables64.push(readLimits(r, true).is64); }
     else if (kind === 2) info.memories.push(readLimits(r, true));
     else if (kind === 3) { r.valType(); r.u8(); info.importedGlobals++; }
     else if (kind === 4) { r.u8(); r.u32(); }
     else invalid(`unknown import kind ${kind}`, at);
+    info.imports.push({ module, name, kind: (['table', 'memory', 'global', 'tag'] as const)[kind - 1]!, offset });
   }
 }
 
 function readFunctions(r: Reader, typeParams: Uint32Array): Uint32Array {
-  const n = r.count('function');
+  const n = r.count('function', 'functions');
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const at = r.pos;
@@ -175,7 +241,7 @@ function readLimits(r: Reader, imported: boolean): MemoryDecl {
 
 /** Export names are checked for the fuel export's, and global indices so none can name the fuel global. */
 function readExports(r: Reader, globals: number): void {
-  const n = r.count('export');
+  const n = r.count('export', 'exports');
   const b = r.bytes;
   for (let i = 0; i < n; i++) {
     const at = r.pos;

@@ -4,6 +4,7 @@
  * bytes can never surface as a RangeError or a silently wrong value.
  */
 import { KernelError } from '../../errors.ts';
+import { checkLimit, type ModuleLimit } from './limits.ts';
 
 /** @throws KernelError PKG_INVALID_WASM, always: `message` at absolute byte `offset`. */
 export function invalid(message: string, offset: number): never {
@@ -90,10 +91,15 @@ export class Reader {
     if (t === 0x63 || t === 0x64) this.skipLeb(5);
   }
 
-  /** A vector count that cannot claim more entries than bytes remain. @throws KernelError PKG_INVALID_WASM */
-  count(what: string): number {
+  /**
+   * A vector count that cannot claim more entries than bytes remain, nor (checked first, so a bare
+   * count is refused as such) more than `limit` allows.
+   * @throws KernelError WASM_LIMIT_EXCEEDED, PKG_INVALID_WASM
+   */
+  count(what: string, limit?: ModuleLimit): number {
     const at = this.pos;
     const n = this.u32();
+    if (limit !== undefined) checkLimit(limit, n, at);
     if (n > this.end - this.pos) invalid(`${what} count ${n} exceeds the ${this.end - this.pos} bytes that remain`, at);
     return n;
   }

@@ -6,7 +6,7 @@
  */
 import type { SyscallName } from '../syscalls.ts';
 import {
-  E, FDFLAGS_ALL, LOOKUP_SYMLINK_FOLLOW, OFLAGS, PATH_MAX, R, RIGHTS_ALL, RIGHTS_DIR, RIGHTS_FILE,
+  E, FDFLAGS, FDFLAGS_ALL, LOOKUP_SYMLINK_FOLLOW, OFLAGS, PATH_MAX, R, RIGHTS_ALL, RIGHTS_DIR, RIGHTS_FILE,
   RIGHTS_READONLY_MASK, RIGHTS_WRITE_INTENT,
 } from './constants.ts';
 import type { FdEntry } from './fd-table.ts';
@@ -89,6 +89,20 @@ function within(dir: DirNode, ancestor: DirNode): boolean {
   return false;
 }
 
+/** What a file descriptor opened for reading must not be able to do: change contents, size or times. */
+const READ_CLASS_MASK = ~(RIGHTS_WRITE_INTENT | R.FD_FILESTAT_SET_TIMES) & RIGHTS_ALL;
+
+/**
+ * The access class of a `path_open`, from everything the call can do: rights that change contents
+ * (write, allocate, set size, datasync), flags that change the file at open (O_CREAT, O_TRUNC) and
+ * the append flag. A call with none of them is a read — and its descriptor is held to that (mask above).
+ */
+export function accessClass(wantBase: number, oflags: number, fdflags: number): 'read' | 'write' | 'readwrite' {
+  const writes = (wantBase & RIGHTS_WRITE_INTENT) !== 0 || (oflags & (OFLAGS.CREAT | OFLAGS.TRUNC)) !== 0 || (fdflags & FDFLAGS.APPEND) !== 0;
+  if (!writes) return 'read';
+  return (wantBase & (R.FD_READ | R.FD_READDIR)) !== 0 ? 'readwrite' : 'write';
+}
+
 function openHandler(sys: WasiSystem, a: readonly (number | bigint)[]): Prepared {
   const fd = (a[0] as number) >>> 0;
   const follow = ((a[1] as number) & LOOKUP_SYMLINK_FOLLOW) !== 0;
@@ -102,10 +116,9 @@ function openHandler(sys: WasiSystem, a: readonly (number | bigint)[]): Prepared
   const dir = sys.fds.get(fd);
   const loc = sys.locate(dir, path, follow);
   const writeIntent = (wantBase & RIGHTS_WRITE_INTENT) !== 0;
-  const creates = (oflags & (OFLAGS.CREAT | OFLAGS.TRUNC)) !== 0;
-  const access = (wantBase & R.FD_WRITE) !== 0 ? ((wantBase & R.FD_READ) !== 0 ? 'readwrite' : 'write') : 'read';
+  const access = accessClass(wantBase, oflags, fdflags);
   return {
-    fd, path: loc.guestPath, access, group: writeIntent || creates ? 'fs.write' : 'fs.read',
+    fd, path: loc.guestPath, access, group: access === 'read' ? 'fs.read' : 'fs.write',
     run() {
       if ((oflags & ~0xf) !== 0 || (fdflags & ~FDFLAGS_ALL) !== 0) throw E.INVAL;
       if ((oflags & OFLAGS.DIRECTORY) !== 0 && (oflags & OFLAGS.CREAT) !== 0) throw E.INVAL;
@@ -129,7 +142,9 @@ function openHandler(sys: WasiSystem, a: readonly (number | bigint)[]): Prepared
         if (node.mount.readonly && (writeIntent || (oflags & OFLAGS.TRUNC) !== 0)) throw E.ROFS;
         if ((oflags & OFLAGS.TRUNC) !== 0 && node.size > 0) fileResize(node, 0);
       }
-      const mask = (node.kind === 'dir' ? RIGHTS_DIR : RIGHTS_FILE) & (node.mount.readonly ? RIGHTS_READONLY_MASK : RIGHTS_ALL);
+      // The descriptor can do no more than the class the policy decided: its later fd_* calls name no path.
+      const mask = (node.kind === 'dir' ? RIGHTS_DIR : RIGHTS_FILE) & (node.mount.readonly ? RIGHTS_READONLY_MASK : RIGHTS_ALL)
+        & (access === 'read' && node.kind === 'file' ? READ_CLASS_MASK : RIGHTS_ALL);
       const entry: FdEntry = {
         kind: node.kind, node, rightsBase: wantBase & dir.rightsInheriting & mask,
         rightsInheriting: wantInheriting & dir.rightsInheriting, flags: fdflags, position: 0,
