@@ -4,8 +4,20 @@
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
-const apiBase = new URL(`${(params.get('api') ?? meta('forge-api')).replace(/\/$/, '')}/`, location.href);
-const swScript = params.get('sw') ?? meta('forge-sw');
+// ?api= and ?sw= may name only this page's own origin: the token goes with every API request, so
+// a link to the console must not be able to send it elsewhere, nor register another site's worker.
+const ownOrigin = (spec) => {
+  try {
+    const url = new URL(spec, location.href);
+    return url.origin === location.origin ? url : null;
+  } catch {
+    return null;
+  }
+};
+const apiSpec = `${(params.get('api') ?? meta('forge-api')).replace(/\/$/, '')}/`;
+const apiBase = ownOrigin(apiSpec);
+const swSpec = params.get('sw') ?? meta('forge-sw');
+const swScript = swSpec ? ownOrigin(swSpec) : null;
 
 // WASI errno names for the ones a timeline shows most; others are shown as numbers.
 const ERRNO = { 0: 'ok', 2: 'ACCES', 8: 'BADF', 20: 'EXIST', 28: 'INVAL', 44: 'NOENT', 54: 'NOTDIR', 58: 'NOTSUP', 63: 'PERM', 69: 'ROFS', 76: 'NOTCAPABLE' };
@@ -18,9 +30,13 @@ token.addEventListener('change', () => { sessionStorage.setItem('forge-token', t
 
 /** Calls the API; resolves to the Response, or throws an Error carrying the API's error code and message. */
 async function api(path, init = {}) {
+  if (!apiBase) throw new Error(`the API must be on this page's origin (${location.origin}); ${apiSpec} is not`);
+  // a path built from an answer (a run id) must not carry the token off this origin either
+  const url = new URL(path.replace(/^\//, ''), apiBase);
+  if (url.origin !== location.origin) throw new Error(`refusing to call ${url.href}: not this page's origin`);
   const headers = new Headers(init.headers);
   if (token.value) headers.set('authorization', `Bearer ${token.value}`);
-  const res = await fetch(new URL(path.replace(/^\//, ''), apiBase), { ...init, headers });
+  const res = await fetch(url, { ...init, headers });
   if (!res.ok) {
     let detail = `HTTP ${res.status}`;
     try {
@@ -274,9 +290,11 @@ async function refreshAll() {
 }
 
 async function start() {
+  if (!apiBase) throw new Error(`the API must be on this page's origin (${location.origin}); ${apiSpec} is not`);
+  if (swSpec && !swScript) throw new Error(`the Service Worker must be on this page's origin (${location.origin}); ${swSpec} is not`);
   if (swScript) {
     if (!('serviceWorker' in navigator)) throw new Error('this browser has no Service Workers');
-    await navigator.serviceWorker.register(new URL(swScript, location.href), { scope: './' });
+    await navigator.serviceWorker.register(swScript, { scope: './' });
     await navigator.serviceWorker.ready;
     // the first load is not controlled until the worker claims it
     if (!navigator.serviceWorker.controller) {

@@ -23,7 +23,11 @@ function app(): Promise<Hono> {
 
 async function answer(request: Request, path: string): Promise<Response> {
   try {
-    return await (await app()).fetch(new Request(new URL(path, request.url), request));
+    // A navigation's Request cannot be copied as it is (its mode is 'navigate'): rebuild it from its
+    // parts, headers included, so the app's origin checks see what the browser said (Origin, Sec-Fetch-*).
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    const copy = new Request(new URL(path, request.url), { method: request.method, headers: request.headers, ...(body !== undefined && { body }) });
+    return await (await app()).fetch(copy);
   } catch (e) {
     return errorResponse(e);
   }

@@ -5,8 +5,11 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/http/app.ts';
+import { isLoopbackName } from '../../src/http/loopback.ts';
 import type { Kernel } from '../../src/kernel.ts';
 import { bootNodeKernel, withKernelKey, type NodeBootOptions } from './boot.ts';
 
@@ -37,11 +40,25 @@ const CONSOLE_FILES: Record<string, { file: string; type: string }> = {
   '/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
 };
 
-/** Whether a listen address is reachable only from this machine. */
-export function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '::1' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
+/**
+ * The console's pages load nothing but themselves and talk only to this origin; no other site may
+ * frame them (a framed console could be clicked through by the page around it).
+ */
+const CONSOLE_HEADERS = {
+  'cache-control': 'no-cache',
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
 
+/**
+ * Whether a listen address is reachable only from this machine. Stricter than a loopback *name*
+ * in a Host header: the OS, not the browser, resolves a listen address, so `*.localhost` is not one.
+ */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
+  return isLoopbackName(h) && !h.toLowerCase().replace(/\.$/, '').endsWith('.localhost');
+}
 
 /**
  * Starts the kernel's HTTP API and console on Node. Port 0 picks a free port. Without a kernel it
@@ -52,9 +69,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hostname = options.hostname ?? '127.0.0.1';
   const booted = options.kernel ? undefined : await bootNodeKernel(withKernelKey(options.boot ?? {}, options.keyDir));
   const kernel = options.kernel ?? booted!;
-  const app = createApp(kernel, { localOnly: isLoopback(hostname), ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }) });
+  const loopback = isLoopback(hostname);
+  // on loopback the Host is checked too: that is what stops a DNS-rebinding page (src/http/origin.ts)
+  const app = createApp(kernel, { localOnly: loopback, loopbackListener: loopback, ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }) });
   for (const [path, { file, type }] of Object.entries(CONSOLE_FILES)) {
-    app.get(path, async (c) => c.body(await readFile(WEB + file, 'utf8'), 200, { 'content-type': type, 'cache-control': 'no-cache' }));
+    app.get(path, async (c) => c.body(await readFile(WEB + file, 'utf8'), 200, { 'content-type': type, ...CONSOLE_HEADERS }));
   }
   let server!: ServerType;
   const port = await new Promise<number>((ok, fail) => {
@@ -64,9 +83,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await booted?.close();
     throw e;
   });
+  const sockets = trackSockets(server);
   return {
     port,
     kernel,
-    close: () => new Promise<void>((ok) => server.close(() => ok())).then(() => booted?.close()),
+    close: () => {
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      sockets.endUnused();
+      return closed.then(() => booted?.close());
+    },
+  };
+}
+
+/**
+ * Which connections are serving a request. A browser opens spare connections that may never
+ * send one, and Node's own idle check on close() does not count those, so close() would wait for
+ * them for minutes (a `forge serve` with a console tab open would not stop). Closing ends every
+ * connection that serves no request now; one that does ends when its answer is sent.
+ */
+function trackSockets(server: ServerType): { endUnused(): void } {
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
+  server.on('connection', (s: Socket) => {
+    inFlight.set(s, 0);
+    s.once('close', () => inFlight.delete(s));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const s = req.socket;
+    inFlight.set(s, (inFlight.get(s) ?? 0) + 1);
+    res.once('close', () => {
+      const n = (inFlight.get(s) ?? 1) - 1;
+      if (inFlight.has(s)) inFlight.set(s, n);
+      // end, not destroy: what the socket still buffers of the answer is sent first
+      if (closing && n === 0) s.end();
+    });
+  });
+  return {
+    endUnused() {
+      closing = true;
+      for (const [s, n] of inFlight) if (n === 0) s.destroy();
+    },
   };
 }

@@ -82,12 +82,43 @@ const apiTokenSchema = z.strictObject({
   tenant: z.string().regex(TENANT_ID).optional(),
 });
 
+/** An origin exactly as a browser writes it in the Origin header, so that comparing strings is comparing origins. */
+const isSerializedOrigin = (s: string) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false;
+  }
+};
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/;
+/** A host name as a URL gives it (lowercase, IPv6 in brackets, canonical), so that comparing strings is comparing hosts. */
+const isHostName = (s: string) => {
+  try {
+    return HOST_NAME.test(s) && new URL(`http://${s}`).hostname === s;
+  } catch {
+    return false;
+  }
+};
+
 const apiSchema = z.strictObject({
   /** When true, every API route except the health probes needs a bearer token. */
   requireAuth: z.boolean().default(true),
   tokens: z.array(apiTokenSchema).default([]).refine((ts) => new Set(ts.map((t) => t.id)).size === ts.length, {
     message: 'token ids must be unique',
   }),
+  /**
+   * Origins that are this kernel's own under another name — the public origin of a reverse proxy
+   * in front of it. A request whose Origin is neither the request's own origin nor one of these
+   * is refused. Not a CORS list: no CORS header is ever sent (docs/http-api.md). Unset: none —
+   * and unset rather than an empty default, so that configs without it keep their digest.
+   */
+  allowedOrigins: z.array(z.string().refine(isSerializedOrigin, 'expected an origin as a browser sends it: scheme://host[:port], lowercase, no path or trailing slash, no default port')).optional(),
+  /**
+   * Host names (any port) this kernel answers besides loopback names. A loopback listener answers
+   * only loopback names and these (DNS rebinding); once set, every host enforces the list. Unset: none.
+   */
+  allowedHosts: z.array(z.string().refine(isHostName, 'expected a host name without a port (any port is accepted): lowercase letters, digits, "-" and ".", or an IPv6 address in brackets')).optional(),
 });
 
 const anomalySchema = z.strictObject({

@@ -10,6 +10,7 @@ import { artifactCache } from './artifacts.ts';
 import { authMode, authenticate } from './auth.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
 import { errorResponse } from './errors.ts';
+import { guardOrigin, originRules } from './origin.ts';
 import { registerPackages } from './packages.ts';
 import { registerQuarantine } from './quarantine.ts';
 import { registerRuns } from './runs.ts';
@@ -21,6 +22,13 @@ export interface AppOptions {
    * the API open when no token is configured (docs/http-api.md § Auth). Default false.
    */
   readonly localOnly?: boolean;
+  /**
+   * The host listens on a loopback address (the Node server on 127.0.0.1): a request must name
+   * this machine in its Host — a loopback name or one of `api.allowedHosts` — which defeats DNS
+   * rebinding (docs/http-api.md § Cross-origin requests). Default false; a Service Worker has no
+   * Host to check (its requests never leave the browser).
+   */
+  readonly loopbackListener?: boolean;
   /** Largest JSON request body in bytes; default: a base64 package of `packages.maxBytes` plus 1 MiB. */
   readonly maxBodyBytes?: number;
   /** Runs whose manifest, policy and memory snapshot are kept for their evidence file (default 32). */
@@ -36,6 +44,8 @@ const isBooted = (k: Kernel): k is BootedKernel => 'trustRoots' in k && 'policie
  */
 export function createApp(kernel: Kernel, options: AppOptions = {}): Hono {
   const app = new Hono();
+  // first, so that it guards every route — the health probes, and what a host adds later (the console)
+  app.use('*', guardOrigin(originRules(kernel.config.api, options.loopbackListener ?? false)));
   // liveness: cheap, no self-tests
   app.get('/healthz', (c) => c.json(kernel.health()));
   // health: the self-tests run now; the same document `forge doctor --json` prints (src/diagnostics/health.ts)

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { KernelError } from '../errors.ts';
 import { badRequest } from './errors.ts';
+import { JSON_BODY, requireBodyType } from './media-type.ts';
 
 function tooLarge(size: number | string, max: number, what: string): KernelError {
   return new KernelError('PKG_TOO_LARGE', `the ${what} is ${typeof size === 'number' ? `${size} bytes` : size}; the maximum is ${max} bytes`, { maxBytes: max, ...(typeof size === 'number' && { size }) });
@@ -45,15 +46,13 @@ export async function readBody(req: Request, max: number, what: string): Promise
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A JSON body parsed by `schema`.
- * @throws KernelError BAD_REQUEST (wrong content type, not UTF-8 JSON, or a field the schema
- *   refuses — named), PKG_TOO_LARGE
+ * A JSON body parsed by `schema`. It must be declared `application/json`: a body without a type
+ * is what any page can send across origins (src/http/media-type.ts).
+ * @throws KernelError BAD_REQUEST (no or another content type, not UTF-8 JSON, or a field the
+ *   schema refuses — named), PKG_TOO_LARGE
  */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S, max: number): Promise<z.infer<S>> {
-  const type = req.headers.get('content-type');
-  if (type !== null && !/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
-    throw new KernelError('BAD_REQUEST', `the request body must be application/json, not ${type}`);
-  }
+  requireBodyType(req, JSON_BODY, 'request body');
   const bytes = await readBody(req, max, 'request body');
   let value: unknown;
   try {

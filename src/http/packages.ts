@@ -12,6 +12,7 @@ import { KernelError, isKernelError } from '../errors.ts';
 import { requireScope } from './auth.ts';
 import { readBody } from './body.ts';
 import type { Api, ApiDeps } from './context.ts';
+import { PACKAGE_BODY, requireBodyType } from './media-type.ts';
 
 /**
  * Verifies a package under the first of the kernel's roots that accepts it.
@@ -41,10 +42,7 @@ export function registerPackages(api: Api, deps: ApiDeps): void {
 
   api.post('/packages', async (c) => {
     requireScope(c.get('principal'), 'packages:write', 'store packages');
-    const type = c.req.header('content-type');
-    if (type !== undefined && !/^application\/(octet-stream|vnd\.forgeone\.package)\s*(;|$)/i.test(type)) {
-      throw new KernelError('BAD_REQUEST', `a package is sent as application/octet-stream, not ${type}`);
-    }
+    requireBodyType(c.req.raw, PACKAGE_BODY, 'package');
     const bytes = await readBody(c.req.raw, deps.kernel.config.packages.maxBytes, 'package');
     if (isWasmModule(bytes)) {
       throw new KernelError('BAD_REQUEST', 'this is a bare WebAssembly module: the package store holds signed .forgepkg files (sign it with `forge pack`, or run it with POST /v1/runs and "allowUnsigned")');

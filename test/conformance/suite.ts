@@ -9,6 +9,7 @@ import { policyCases } from './policy.ts';
 import { dnaCases } from './dna.ts';
 import { wasiCases } from './wasi.ts';
 import { httpCases } from './http.ts';
+import { httpOriginCases } from './http-origin.ts';
 import { securityCases } from './security.ts';
 
 export const SUITE: readonly ConformanceCase[] = [
@@ -21,5 +22,6 @@ export const SUITE: readonly ConformanceCase[] = [
   ...dnaCases,
   ...wasiCases,
   ...httpCases,
+  ...httpOriginCases,
   ...securityCases,
 ];

@@ -246,7 +246,7 @@ describe('packages', () => {
     assert.deepEqual(await codeOf(await post(hello.subarray(0, 100))), [400, 'BAD_REQUEST']);
     assert.deepEqual(await codeOf(await post(new Uint8Array(100))), [400, 'PKG_BAD_MAGIC']);
     const noRoots = createApp(await boot(), { localOnly: true });
-    const r = await noRoots.request('/v1/packages', { method: 'POST', body: (await s.sign(hello, 'test/x')) as Uint8Array<ArrayBuffer> });
+    const r = await noRoots.request('/v1/packages', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: (await s.sign(hello, 'test/x')) as Uint8Array<ArrayBuffer> });
     assert.deepEqual(await codeOf(r), [403, 'PKG_UNSIGNED']);
   });
 });
