@@ -15,7 +15,7 @@ import { resolveCrypto } from '../../src/crypto/noble.ts';
 import { createDnaRecorder, explainTrace } from '../../src/observer/index.ts';
 import { compilePolicy, createTrustGate, decide, parsePolicy } from '../../src/trust/index.ts';
 import { assert, assertEqual, assertRejects, type ConformanceCase, type ConformanceEnv } from './harness.ts';
-import { moduleWithImports, type ImportSpec } from './wasm-bytes.ts';
+import { moduleWithBody, moduleWithImports, nestedBlocks, type ImportSpec } from './wasm-bytes.ts';
 
 const LIMITS = { memoryBytes: 1024 * 1024 } as const;
 const allowAll: GateHooks = { decide: () => ({ effect: 'allow', rules: ['conformance'], reason: 'conformance run' }), record: () => {} };
@@ -179,6 +179,24 @@ export const securityCases: ConformanceCase[] = [
       assert(!RAW_CONTROL.test(hostile), `a raw control character in the account: ${JSON.stringify(hostile)}`);
       assertEqual(hostile.split('\n').length, benign.split('\n').length, 'lines in the account (hostile strings add none)');
       assert(hostile.includes('\\n') && hostile.includes('\\x1b') && hostile.includes('\\u202e'), `the hostile strings are shown escaped: ${hostile}`);
+    },
+  },
+  {
+    name: 'security: 1.5 million nested blocks in a few MB are refused before compiling (WASM_LIMIT_EXCEEDED), whatever the run\'s limits',
+    async run(env) {
+      const bomb = moduleWithBody(nestedBlocks(1_500_000));
+      assert(bomb.length > 4_000_000, `the module is ${bomb.length} bytes`);
+      const e = await assertRejects(() => launchContainer({ platform: env.platform, module: bomb, hooks: allowAll, limits: { ...LIMITS, fuel: 1000, timeoutMs: 60_000 } }),
+        'WASM_LIMIT_EXCEEDED', 'the nesting bomb');
+      assert(/nesting/.test(e.message), e.message);
+    },
+  },
+  {
+    name: 'security: a local declaration claiming 2^32 locals is refused as such, not allocated',
+    async run(env) {
+      const m = moduleWithBody(Uint8Array.of(0x0b), [[0xffffffff, 'i32']]);
+      const e = await assertRejects(() => launchContainer({ platform: env.platform, module: m, hooks: allowAll, limits: LIMITS }), 'WASM_LIMIT_EXCEEDED', 'the locals bomb');
+      assert(/locals/.test(e.message), e.message);
     },
   },
 ];

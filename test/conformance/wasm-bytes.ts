@@ -57,3 +57,33 @@ export function moduleWithImports(imports: readonly ImportSpec[]): Uint8Array {
   ];
   return new Uint8Array(bytes);
 }
+
+/** A module whose one function (exported as `_start`) has `body` as its code and `locals` local declarations ([count, type] pairs). */
+export function moduleWithBody(body: Uint8Array, locals: ReadonlyArray<readonly [number, Val]> = []): Uint8Array {
+  const decls = vec(locals.map(([n, t]) => [...leb(n), VAL[t]]));
+  const codeLength = decls.length + body.length;
+  const parts = [
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vec([[0x60, 0, 0]])),
+    section(3, vec([[0]])),
+    section(7, vec([[...name('_start'), 0x00, 0]])),
+  ];
+  // the code section is built around the body bytes without spreading them (they may be megabytes)
+  const content = [...leb(1), ...leb(codeLength)];
+  const sectionHead = [10, ...leb(content.length + codeLength), ...content];
+  const head = parts.flat();
+  const out = new Uint8Array(head.length + sectionHead.length + decls.length + body.length);
+  out.set(head, 0);
+  out.set(sectionHead, head.length);
+  out.set(decls, head.length + sectionHead.length);
+  out.set(body, head.length + sectionHead.length + decls.length);
+  return out;
+}
+
+/** `depth` nested empty blocks: `block … end` × depth, then the function's `end`. */
+export function nestedBlocks(depth: number): Uint8Array {
+  const b = new Uint8Array(depth * 3 + 1);
+  for (let i = 0; i < depth; i++) { b[2 * i] = 0x02; b[2 * i + 1] = 0x40; }
+  b.fill(0x0b, depth * 2);
+  return b;
+}
