@@ -12,7 +12,7 @@ import {
   closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync,
   rmSync, symlinkSync, unlinkSync, utimesSync, writeSync, type BigIntStats,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { KernelError } from '../../src/errors.ts';
 import type { DirNode, Inode } from '../../src/execution/wasi/inode.ts';
 import type { Mount, Vfs } from '../../src/execution/wasi/vfs.ts';
@@ -27,6 +27,24 @@ export interface HostMount {
   readonly origin: WeakMap<Inode, Set<string>>;
   /** Names each directory held on the host, so write-back removes only what the guest removed. */
   readonly loadedNames: WeakMap<DirNode, Set<string>>;
+  /** Host paths (real) that are the kernel's own — its state directory, the run's trace and report files: never mounted, never written back. */
+  readonly kernelPaths: ReadonlySet<string>;
+}
+
+/**
+ * The real path a file will have, whether or not it exists yet (its directory must exist).
+ * Paths that cannot be resolved are returned as given, made absolute.
+ */
+export function realPathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return join(realpathSync(dirname(resolve(path))), basename(path));
+    } catch {
+      return resolve(path);
+    }
+  }
 }
 
 /**
@@ -92,7 +110,7 @@ function times(node: Inode, st: BigIntStats): void {
  * @throws KernelError NOT_FOUND when it is not a directory; BAD_REQUEST when it is larger than the
  *   filesystem quota (bytes or entries); STORE_UNAVAILABLE when a read fails
  */
-export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, options: { readonly?: boolean } = {}): HostMount {
+export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, options: { readonly?: boolean; kernelPaths?: readonly string[] } = {}): HostMount {
   let hostDir: string;
   try {
     hostDir = realpathSync(hostPath);
@@ -100,8 +118,14 @@ export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, optio
   } catch (e) {
     throw new KernelError('NOT_FOUND', `--dir ${hostPath}: not a directory the sandbox can mount (${(e as Error).message})`, { path: hostPath });
   }
-  const mount = vfs.mount(guestPath, options);
-  const hm: HostMount = { mount, hostDir, refused: [], origin: new WeakMap(), loadedNames: new WeakMap() };
+  const kernelPaths = new Set((options.kernelPaths ?? []).map(realPathOf));
+  for (const k of kernelPaths) {
+    if (hostDir === k || hostDir.startsWith(`${k}/`)) {
+      throw new KernelError('BAD_REQUEST', `--dir ${hostPath} is the kernel's own state (${k}): a guest may not see or change it; mount another directory, or move the state with --data-dir`, { path: hostPath });
+    }
+  }
+  const mount = vfs.mount(guestPath, { readonly: options.readonly ?? false });
+  const hm: HostMount = { mount, hostDir, refused: [], origin: new WeakMap(), loadedNames: new WeakMap(), kernelPaths };
   const byHostInode = new Map<string, Inode>();
   const walk = (dir: DirNode, rel: string) => {
     const names = new Set<string>();
@@ -109,6 +133,10 @@ export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, optio
     for (const ent of readdirSync(join(hostDir, rel), { withFileTypes: true })) {
       const relPath = rel === '' ? ent.name : `${rel}/${ent.name}`;
       const abs = join(hostDir, relPath);
+      if (kernelPaths.has(abs)) {
+        (hm.refused as string[]).push(`${relPath} (the kernel's own state: its key, stores, trace or report)`);
+        continue;
+      }
       const st = lstatSync(abs, { bigint: true });
       let node: Inode;
       if (st.isDirectory()) {
@@ -218,11 +246,15 @@ export function writeBackHostDir(hm: HostMount): WriteBackReport {
   const report: WriteBackReport = { written: [], removed: [], skipped: [] };
   const writtenAt = new Map<Inode, string>();
   const links: Array<{ rel: string; relPath: string; abs: string; target: string }> = [];
+  // The kernel's own paths, and every directory that holds one, are never removed or replaced.
+  const holdsKernelState = (abs: string) => [...hm.kernelPaths].some((k) => k === abs || k.startsWith(`${abs}/`));
+  const keep = (relPath: string) => report.skipped.push(`${relPath} (the kernel's own state, or a directory holding it: a guest may not remove or replace it)`);
   const sync = (dir: DirNode, rel: string) => {
     const base = rel === '' ? hm.hostDir : join(hm.hostDir, rel);
     if (rel !== '' && realpathSync(base) !== base) throw new Error(`${base} resolves elsewhere (a symlink was raced into its path)`);
     for (const name of hm.loadedNames.get(dir) ?? []) {
       if (!dir.entries.has(name)) {
+        if (holdsKernelState(join(base, name))) { keep(rel === '' ? name : `${rel}/${name}`); continue; }
         removeHost(join(base, name));
         report.removed.push(rel === '' ? name : `${rel}/${name}`);
       }
@@ -230,6 +262,10 @@ export function writeBackHostDir(hm: HostMount): WriteBackReport {
     for (const [name, node] of dir.entries) {
       const relPath = rel === '' ? name : `${rel}/${name}`;
       const abs = join(base, name);
+      if (hm.kernelPaths.has(abs) || (node.kind !== 'dir' && holdsKernelState(abs))) {
+        keep(relPath);
+        continue;
+      }
       const st = lstatSync(abs, { throwIfNoEntry: false });
       const moved = hm.origin.get(node)?.has(relPath) !== true;
       if (node.kind === 'dir') {

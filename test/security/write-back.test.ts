@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkDisjointMounts, hostSafeLinkTarget } from '../../platform/node/fs-mount.ts';
 import { fixture, fixturesReady, forge, scratch } from '../wasi/forge.ts';
@@ -119,3 +119,26 @@ function lstatExists(p: string): boolean {
     return false;
   }
 }
+
+test('the kernel\'s own state and this run\'s trace, inside a mounted directory, are neither seen nor written by the guest', async () => {
+  const { verifyTrace } = await import('../../src/observer/index.ts');
+  const { resolveCrypto } = await import('../../src/crypto/noble.ts');
+  const cwd = scratch();
+  const args = ['run', fixture('attack-kernel-state'), '--allow-unsigned', '--policy', 'permissive', '--dir', '.::/', '--trace', 't.jsonl'];
+  // the first run creates the kernel key in ./.forge (the default --data-dir), the second is mounted over it
+  assert.equal(forge(args, { cwd }).code, 0);
+  const key = readFileSync(join(cwd, '.forge/kernel-key.json'), 'utf8');
+  const r = forge(args, { cwd });
+  assert.equal(r.code, 0, `exit 10 means the guest read the kernel key: ${r.stderr}`);
+  assert.equal(readFileSync(join(cwd, '.forge/kernel-key.json'), 'utf8'), key, 'the kernel key is unchanged');
+  const trace = readFileSync(join(cwd, 't.jsonl'), 'utf8');
+  assert.notEqual(trace, 'forged\n');
+  const report = await verifyTrace(trace, { crypto: resolveCrypto(undefined) });
+  assert.equal(report.status, 'ok', report.message);
+  assert.match(r.stderr, /warning: not mounted: \.forge \(the kernel's own state/);
+  assert.match(r.stderr, /warning: not written back: \.forge\/kernel-key\.json|warning: not written back: \.forge /);
+  // mounting the state directory itself is refused
+  const own = forge(['run', fixture('wasi-proc'), '--allow-unsigned', '--policy', 'permissive', '--dir', '.forge::/s', '--', 'exit', '0'], { cwd });
+  assert.notEqual(own.code, 0);
+  assert.match(own.stderr, /error BAD_REQUEST: --dir \.forge is the kernel's own state/);
+});

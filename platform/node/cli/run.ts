@@ -81,7 +81,10 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
     const trustRoots = o.trust === undefined ? [] : [await verifyTrustRoot(readRoot(o.trust), { crypto: cliCrypto, now })];
     const fs = new Vfs();
     checkDisjointMounts(dirs);
-    const hostMounts: HostMount[] = dirs.map((d) => loadHostDir(fs, d.host, d.guest, { readonly: d.readonly }));
+    // What the guest must neither see nor change: the kernel's key and stores, its config, and this run's own trace and report.
+    const kernelPaths = [o.dataDir, process.env['FORGE_STORES_DATA_DIR'], process.env['FORGE_CONFIG'], o.trace, o.report]
+      .filter((p): p is string => p !== undefined && p !== '');
+    const hostMounts: HostMount[] = dirs.map((d) => loadHostDir(fs, d.host, d.guest, { readonly: d.readonly, kernelPaths }));
     for (const hm of hostMounts) for (const r of hm.refused) note(`warning: not mounted: ${r}`);
 
     const tty = stdioTty();
