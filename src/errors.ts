@@ -45,7 +45,8 @@ export const ERROR_CODES = {
   WASM_TRAP: { http: 422, exit: 134 },
   FUEL_EXHAUSTED: { http: 422, exit: 124 },
   TIMEOUT: { http: 422, exit: 124 },
-  MEMORY_LIMIT: { http: 422, exit: 124 },
+  /** A memory starts above the cap: the module is refused before it starts (like WASM_*), so 126. */
+  MEMORY_LIMIT: { http: 422, exit: 126 },
   OUTPUT_LIMIT: { http: 422, exit: 125 },
   KILLED: { http: 422, exit: 137 },
   // trust / policy
@@ -66,7 +67,7 @@ export const ERROR_CODES = {
   // interface
   BAD_REQUEST: { http: 400, exit: 2 },
   UNAUTHORIZED: { http: 401, exit: 77 },
-  /** Authenticated, but the token lacks the scope or the tenant the request needs. */
+  /** The token lacks the scope or tenant the request needs, or the request came from another origin or Host (src/http/origin.ts). */
   FORBIDDEN: { http: 403, exit: 77 },
   CAPABILITY_UNAVAILABLE: { http: 501, exit: 69 },
   INTERNAL: { http: 500, exit: 70 },

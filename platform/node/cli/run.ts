@@ -37,9 +37,6 @@ interface RunOptions {
 /** Ends after which nothing the guest changed is written back to host directories. */
 const NO_WRITE_BACK: ReadonlySet<string> = new Set(['quarantined', 'denied', 'timed-out', 'killed']);
 
-/** Codes that mean "refused before start": they exit 126 whatever their own exit status. */
-const REFUSALS = /^(PKG_|TRUST_ROOT_|POLICY_INVALID|WASM_|MEMORY_LIMIT)/;
-
 function policyOf(o: RunOptions, hasGrants: boolean): BuiltinPolicyName | PolicyDocument[] {
   const name = o.policy;
   if (name === 'baseline' || name === 'strict' || name === 'permissive') {
@@ -134,7 +131,7 @@ async function execute(target: string, args: readonly string[], o: RunOptions): 
 function fail(e: unknown): number {
   if (e instanceof KernelError) {
     note(`error ${e.code}: ${e.message}`);
-    return REFUSALS.test(e.code) ? 126 : exitCodeOf(e);
+    return exitCodeOf(e);
   }
   // One note per line of the stack: a note escapes line breaks (run-io.ts).
   for (const line of `error INTERNAL: ${e instanceof Error ? e.stack ?? e.message : String(e)}`.split('\n')) note(line);
