@@ -1,25 +1,18 @@
-import { configDigest, loadConfig, type ConfigProvenance, type ConfigSources, type KernelSecrets } from './config/index.ts';
+import type { BootReport, BootStep, BootStepReport, StoredTracesReport } from './boot-report.ts';
+import { configDigest, loadConfig, type ConfigSources, type KernelSecrets } from './config/index.ts';
 import { inlineReferences, type ResolveRef } from './config/references.ts';
 import { loadPolicies, type LoadedPolicy } from './core/policies.ts';
-import { openKernelStores, type OpenedStores, type StoreOpener, type StoresReport } from './core/stores.ts';
+import { openKernelStores, type OpenedStores } from './core/stores.ts';
 import { loadTrustRoots } from './core/trust-roots.ts';
 import { keyPairFromSecret } from './crypto/keys.ts';
 import { resolveCrypto } from './crypto/noble.ts';
 import type { TrustRoot } from './crypto/trust-root.ts';
-import { runSelfTests, type SelfTestReport } from './diagnostics/self-tests.ts';
+import { runSelfTests } from './diagnostics/self-tests.ts';
 import { KernelError } from './errors.ts';
 import { createKernel, type Kernel } from './kernel.ts';
-import { verifyStoredTraces, type StoredTraceReport, type StoredTraceStatus } from './observer/stored.ts';
+import { verifyStoredTraces, type StoredTraceStatus } from './observer/stored.ts';
 import type { Platform } from './ports/platform.ts';
-
-/**
- * The boot sequence, the same in every host: config → policies → trust roots → self-tests →
- * stores → stored traces → ready. Each step either completes or the boot throws a KernelError
- * naming the step; nothing opened by an earlier step outlives a failed boot, so a kernel is never
- * half-booted. The stored-traces step only reports: a cut or tampered trace never stops a boot.
- */
-export const BOOT_STEPS = ['config', 'policies', 'trust-roots', 'self-tests', 'stores', 'stored-traces', 'ready'] as const;
-export type BootStep = (typeof BOOT_STEPS)[number];
+import type { StoreOpener } from './ports/store-opener.ts';
 
 export interface BootOptions {
   readonly platform: Platform;
@@ -43,37 +36,6 @@ export interface BootOptions {
    * or `off`.
    */
   readonly storedTraces?: 'unsealed' | 'all' | 'off';
-}
-
-export interface BootStepReport {
-  readonly step: BootStep;
-  readonly status: 'ok' | 'failed';
-  readonly ms: number;
-  readonly detail: string;
-}
-
-export interface BootReport {
-  /** ISO time the boot started (the platform clock). */
-  readonly at: string;
-  /** The configured kernel id, once the config step has read it. */
-  readonly kernelId: string | null;
-  readonly ms: number;
-  readonly configDigest: string | null;
-  readonly config: Omit<ConfigProvenance, 'file'> | null;
-  readonly policies: readonly Pick<LoadedPolicy, 'layer' | 'id' | 'source' | 'digest'>[];
-  readonly trustRoots: ReadonlyArray<{ readonly version: number; readonly expires: string; readonly keys: number; readonly threshold: number }>;
-  readonly selfTests: SelfTestReport | null;
-  readonly stores: StoresReport | null;
-  readonly storedTraces: StoredTracesReport | null;
-  readonly steps: readonly BootStepReport[];
-}
-
-/** What the stored-traces step found: counts by status, and every run that is not ok (the first 50). */
-export interface StoredTracesReport {
-  readonly scope: 'unsealed' | 'all' | 'off';
-  readonly checked: number;
-  readonly counts: Readonly<Record<StoredTraceStatus, number>>;
-  readonly problems: readonly Pick<StoredTraceReport, 'runId' | 'status' | 'sealed' | 'entries' | 'verified' | 'unproven' | 'message'>[];
 }
 
 export interface BootedKernel extends Kernel {

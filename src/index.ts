@@ -3,13 +3,14 @@
  * host adapters are reached through `platform/node`, `platform/browser`, `platform/cloudflare`.
  */
 export { createKernel, type Kernel, type KernelOptions, type HealthReport } from './kernel.ts';
-export { bootKernel, type BootOptions, type BootReport, type BootedKernel } from './boot.ts';
+export { bootKernel, type BootOptions, type BootedKernel } from './boot.ts';
+export type { BootReport } from './boot-report.ts';
 export { runGuest, exitCodeOfResult, type RunRequest, type RunOutcome, type BuiltinPolicyName } from './core/run.ts';
+export { replayGuest, openRecordedTrace, type ReplayRequest, type ReplayOutcome, type ReplayDivergence, type RecordedTrace } from './core/replay.ts';
 export { launchContainer, type ContainerOptions, type ContainerResult, type ContainerStatus } from './execution/container.ts';
 export { secureSyscall } from './execution/gate.ts';
 export { Vfs } from './execution/wasi/vfs.ts';
 export { instrument, createInstrumenter, FUEL_EXPORT } from './execution/instrument/index.ts';
-export * from './execution/syscalls.ts';
 export { KernelError, isKernelError, httpStatusOf, exitCodeOf, ERROR_CODES, type ErrorCode } from './errors.ts';
 export { resolveConfig, type KernelConfig, type Limits } from './config/index.ts';
 export { createApp } from './http/app.ts';

@@ -1,4 +1,4 @@
-import type { BootReport } from './boot.ts';
+import type { BootReport } from './boot-report.ts';
 import { configDigest, resolveConfig, type KernelConfig } from './config/index.ts';
 import { toHex } from './crypto/encoding.ts';
 import { resolveCrypto } from './crypto/noble.ts';

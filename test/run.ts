@@ -1,11 +1,12 @@
 /**
- * `npm test`: installs what is missing, type-checks, runs the unit tests and the conformance suite
- * in Node, in a Chromium Service Worker and in workerd, checks the three ran the same cases, and
- * ends with one line summed over every runner: `N passed, N failed[, N skipped]`.
+ * `npm test`: installs what is missing, type-checks, checks for import cycles, runs the unit tests
+ * and the conformance suite in Node, in a Chromium Service Worker and in workerd, checks the three
+ * ran the same cases, and ends with one line summed over every runner: `N passed, N failed[, N skipped]`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { findCycles } from './cycles.ts';
 import { buildFixtures, ROOT } from './fixtures/build.ts';
 import { ensureChromium, runChromiumConformance } from './runners/chromium.ts';
 import { runNodeConformance } from './runners/node.ts';
@@ -43,6 +44,18 @@ if (want('typecheck')) {
   out('── typecheck (tsc --noEmit, strict)');
   const tsc = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
   tally('typecheck', tsc.status === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }, tsc.status === 0 ? [] : ['tsc reported errors']);
+}
+
+// ── cycles ───────────────────────────────────────────────────────────────────────────────────
+if (want('cycles')) {
+  out('── cycles (dpdm: every import of src/ platform/ web/ workers/, type-only ones included)');
+  const { files, cycles, unresolved } = await findCycles(ROOT);
+  for (const c of cycles) out(`   ✗ cycle: ${[...c, c[0]].join(' → ')}`);
+  for (const u of unresolved) out(`   ✗ unresolved: ${u}`);
+  // an empty graph would pass vacuously: the globs or the tool went wrong
+  const problems = [...cycles.map((c) => `import cycle ${c.join(' → ')}`), ...unresolved.map((u) => `unresolved import ${u}`), ...(files === 0 ? ['no module found'] : [])];
+  out(`   ${files} modules, ${cycles.length} cycles, ${unresolved.length} unresolved imports`);
+  tally('cycles', problems.length === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }, problems);
 }
 
 // ── unit tests (node:test) ───────────────────────────────────────────────────────────────────

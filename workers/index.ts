@@ -13,7 +13,7 @@
  */
 import type { Hono } from 'hono';
 import { bootKernel } from '../src/boot.ts';
-import type { StoreOpener } from '../src/core/stores.ts';
+import type { StoreOpener } from '../src/ports/store-opener.ts';
 import { KernelError } from '../src/errors.ts';
 import { createApp } from '../src/http/app.ts';
 import { errorResponse } from '../src/http/errors.ts';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { bootKernel, type BootedKernel } from '../../src/boot.ts';
-import type { StoreOpener } from '../../src/core/stores.ts';
+import type { StoreOpener } from '../../src/ports/store-opener.ts';
 import { KernelError } from '../../src/errors.ts';
 import type { Platform } from '../../src/ports/platform.ts';
 import { readNodeConfig } from './config-source.ts';

@@ -15,7 +15,8 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { KernelError } from '../../src/errors.ts';
 import type { DirNode, Inode } from '../../src/execution/wasi/inode.ts';
-import type { Mount, Vfs } from '../../src/execution/wasi/vfs.ts';
+import type { Mount } from '../../src/execution/wasi/inode.ts';
+import type { Vfs } from '../../src/execution/wasi/vfs.ts';
 
 export interface HostMount {
   readonly mount: Mount;

@@ -1,20 +1,19 @@
 /**
  * One run of one guest, the same in every host (the CLI, the HTTP API, the Service Worker, the
- * Worker): verify the package (or accept a bare module as unsigned) → refuse a quarantined
- * identity → build the policy graph and the trust gate → open the Execution DNA → launch the
- * container with every syscall through the gate → seal the trace with a signed summary.
+ * Worker): verify the package or accept a bare module as unsigned (load.ts, which forensic replay
+ * shares) → refuse a quarantined identity → build the policy graph and the trust gate → open the
+ * Execution DNA → launch the container with every syscall through the gate → seal the trace with
+ * a signed summary.
  */
 import type { Limits } from '../config/schema.ts';
-import { toHex } from '../crypto/encoding.ts';
-import { verifyPackage } from '../crypto/index.ts';
 import type { TrustRoot } from '../crypto/trust-root.ts';
-import { isWasmModule } from '../crypto/wasm-check.ts';
-import { KernelError, isKernelError } from '../errors.ts';
+import { KernelError } from '../errors.ts';
 import { launchContainer, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
-import type { GateHooks } from '../execution/syscalls.ts';
+import type { GateHooks } from '../ports/gate-hooks.ts';
 import { mountBundledFiles } from '../execution/wasi/bundled-files.ts';
 import { Vfs } from '../execution/wasi/vfs.ts';
 import type { Kernel } from '../kernel.ts';
+import { loadGuest, type LoadedGuest, type RunPackageInfo } from './load.ts';
 import { createDnaRecorder, type DnaRecorder } from '../observer/index.ts';
 import type { SignedSummary } from '../observer/attestation.ts';
 import type { RunStatus } from '../observer/format.ts';
@@ -23,6 +22,8 @@ import type { TraceStore } from '../ports/trace-store.ts';
 import {
   assertLaunchAllowed, builtinPolicy, createTrustGate, identityOf, policyDigest, type PolicyDocument, type Subject,
 } from '../trust/index.ts';
+
+export type { RunPackageInfo } from './load.ts';
 
 export type BuiltinPolicyName = 'baseline' | 'permissive' | 'strict';
 
@@ -59,13 +60,6 @@ export interface RunRequest {
   readonly signal?: AbortSignal;
 }
 
-export interface RunPackageInfo {
-  readonly digest: string;
-  readonly name?: string;
-  readonly version?: string;
-  readonly signer?: string;
-}
-
 export interface RunOutcome {
   readonly result: ContainerResult;
   /** The process exit code by the CLI convention: the guest's, or 124 limits, 125 policy/quarantine/output, 134 trap, 137 killed. */
@@ -80,7 +74,8 @@ export interface RunOutcome {
   readonly trace?: { readonly runId: string; readonly summary: SignedSummary; readonly recorder: DnaRecorder };
 }
 
-const RUN_STATUS: Record<ContainerResult['status'], RunStatus> = {
+/** How a container's end is named in a trace's summary. */
+export const RUN_STATUS: Readonly<Record<ContainerResult['status'], RunStatus>> = {
   exited: 'exited', trapped: 'trapped', 'fuel-exhausted': 'fuel-exhausted', 'timed-out': 'timeout', killed: 'killed',
   quarantined: 'quarantined', denied: 'denied', 'output-limit': 'output-limit',
 };
@@ -93,53 +88,8 @@ export function exitCodeOfResult(r: ContainerResult): number {
   return r.exitCode;
 }
 
-interface Loaded {
-  module: Uint8Array;
-  moduleDigest: string;
-  entry: string;
-  files: ReadonlyMap<string, Uint8Array>;
-  manifestLimits: { fuel?: number; memory?: number; timeoutMs?: number };
-  subject: Subject;
-  pkg: RunPackageInfo;
-}
-
-
-async function load(kernel: Kernel, req: RunRequest, tenant: string, now: number): Promise<Loaded> {
-  if (isWasmModule(req.bytes)) {
-    if (!req.allowUnsigned) {
-      throw new KernelError('PKG_UNSIGNED', 'this is a bare WebAssembly module with no signature: allow unsigned modules to run it anyway (its provenance is recorded as unsigned), or sign it into a .forgepkg and give a trust root');
-    }
-    const digest = toHex(kernel.crypto.sha256(req.bytes));
-    return {
-      module: req.bytes, moduleDigest: digest, entry: '_start', files: new Map(), manifestLimits: {},
-      subject: { signed: false, packageDigest: digest, tenant }, pkg: { digest },
-    };
-  }
-  const roots = req.trustRoots ?? [];
-  if (roots.length === 0) throw new KernelError('PKG_UNSIGNED', 'a package needs a trust root to verify its signatures before it runs');
-  let firstError: unknown;
-  for (const root of roots) {
-    try {
-      const v = await verifyPackage(req.bytes, root, { crypto: kernel.crypto, now, maxBytes: kernel.config.packages.maxBytes });
-      const signer = v.signers[0]?.keyId;
-      return {
-        module: v.module, moduleDigest: v.moduleDigest, entry: v.manifest.entry, files: v.files, manifestLimits: v.manifest.limits,
-        subject: {
-          signed: true, packageName: v.manifest.name, packageDigest: v.packageDigest, rootVersion: v.rootVersion, tenant,
-          ...(signer !== undefined && { signer }),
-        },
-        pkg: { digest: v.packageDigest, name: v.manifest.name, version: v.manifest.version, ...(signer !== undefined && { signer }) },
-      };
-    } catch (e) {
-      if (!isKernelError(e)) throw e;
-      firstError ??= e;
-    }
-  }
-  throw firstError;
-}
-
 /** Each limit is the least of: what the run asks, what the package asks, and the kernel's configured limit. */
-function limitsFor(configured: Limits, asked: Partial<Limits> | undefined, manifest: Loaded['manifestLimits']): Limits {
+function limitsFor(configured: Limits, asked: Partial<Limits> | undefined, manifest: LoadedGuest['manifestLimits']): Limits {
   const min = (dflt: number, ...xs: (number | undefined)[]) => Math.min(dflt, ...xs.filter((x): x is number => x !== undefined));
   return {
     fuel: min(configured.fuel, asked?.fuel, manifest.fuel),
@@ -182,7 +132,7 @@ export async function runGuest(kernel: Kernel, req: RunRequest): Promise<RunOutc
   const platform = kernel.platform;
   const now = req.now ?? platform.clock.now();
   const tenant = req.tenant ?? 'local';
-  const loaded = await load(kernel, req, tenant, now);
+  const loaded = await loadGuest(kernel, req, tenant, now);
   const limits = limitsFor(kernel.config.limits, req.limits, loaded.manifestLimits);
   const fs = req.fs ?? new Vfs();
   const bundled = mountBundledFiles(fs, loaded.files).map((m) => m.absPath);

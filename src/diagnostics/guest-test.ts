@@ -1,7 +1,7 @@
 import { fromBase64, toHex, utf8 } from '../crypto/encoding.ts';
 import { KernelError } from '../errors.ts';
 import { launchContainer } from '../execution/container.ts';
-import type { GateHooks } from '../execution/syscalls.ts';
+import type { GateHooks } from '../ports/gate-hooks.ts';
 import { Vfs } from '../execution/wasi/vfs.ts';
 import { createDnaRecorder } from '../observer/recorder.ts';
 import { verifyTrace } from '../observer/verify.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BootReport } from '../boot.ts';
+import type { BootReport } from '../boot-report.ts';
 import { KernelError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Platform } from '../ports/platform.ts';

@@ -1,4 +1,4 @@
-import type { SyscallRequest } from '../execution/syscalls.ts';
+import type { SyscallRequest } from '../ports/gate-hooks.ts';
 import { builtinPolicy } from '../trust/builtin.ts';
 import { compilePolicy } from '../trust/compile.ts';
 import { decide } from '../trust/decide.ts';

@@ -14,7 +14,7 @@ import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import type { Platform } from '../ports/platform.ts';
 import type { GateContext } from './gate.ts';
 import { FUEL_EXPORT, createInstrumenter, type Instrumenter } from './instrument/index.ts';
-import type { GateHooks } from './syscalls.ts';
+import type { GateHooks } from '../ports/gate-hooks.ts';
 import { checkCompiledImports, checkImports, WASI_IMPORT_TABLE } from './import-surface.ts';
 import { createWasiImports } from './wasi/imports.ts';
 import { WASI_HANDLERS } from './wasi/handlers.ts';

@@ -10,7 +10,8 @@
  * A hook that throws KernelError QUARANTINED or POLICY_DENIED stops the run (GuestStop).
  */
 import { KernelError } from '../errors.ts';
-import { DEFAULT_GROUP, type Decision, type GateHooks, type RecordContext, type SyscallName, type SyscallOutcome, type SyscallRequest } from './syscalls.ts';
+import { DEFAULT_GROUP, type SyscallName } from '../ports/syscalls.ts';
+import type { Decision, GateHooks, RecordContext, SyscallOutcome, SyscallRequest } from '../ports/gate-hooks.ts';
 import { E, ERRNO_NAMES } from './wasi/constants.ts';
 import { GuestStop } from './wasi/stop.ts';
 import type { Args, Handler, Prepared, WasiSystem } from './wasi/system.ts';

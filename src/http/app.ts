@@ -13,6 +13,7 @@ import { errorResponse } from './errors.ts';
 import { guardOrigin, originRules } from './origin.ts';
 import { registerPackages } from './packages.ts';
 import { registerQuarantine } from './quarantine.ts';
+import { registerReplay } from './replay.ts';
 import { registerRuns } from './runs.ts';
 import { registerTraces } from './traces.ts';
 
@@ -74,6 +75,7 @@ export function createApp(kernel: Kernel, options: AppOptions = {}): Hono {
   }));
   registerRuns(api, deps);
   registerTraces(api, deps);
+  registerReplay(api, deps);
   registerPackages(api, deps);
   registerQuarantine(api, deps);
   app.route('/v1', api);

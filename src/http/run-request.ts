@@ -1,5 +1,6 @@
 /**
- * The body of `POST /v1/runs`, parsed once at the edge (zod), and the policy graph a run gets.
+ * The body of `POST /v1/runs` (its guest and invocation fields shared with `POST /v1/runs/:id/replay`),
+ * parsed once at the edge (zod), and the policy graph a run gets.
  * The kernel's configured platform layer (and the tenant's layer, when one is configured) sits
  * on top of every run: a caller's own documents only narrow it. Choosing a different built-in or
  * sending platform-level documents replaces the configured platform layer, which takes the
@@ -17,7 +18,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const base64 = z.string().regex(BASE64, 'expected standard base64 (RFC 4648 §4, padded)').transform((s) => fromBase64(s)!);
 const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-export const runBodySchema = z.strictObject({
+/** The fields that name the guest: POST /v1/runs and POST /v1/runs/:id/replay take the same. */
+export const guestFields = {
   /** A bare WebAssembly module; needs `allowUnsigned: true`. */
   module: base64.optional(),
   /** A `.forgepkg`, verified against the kernel's trust roots. */
@@ -25,20 +27,32 @@ export const runBodySchema = z.strictObject({
   /** The store key (SHA-256 of the file) of a package uploaded with POST /v1/packages. */
   packageDigest: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits').optional(),
   allowUnsigned: z.boolean().optional(),
-  policy: z.union([z.enum(BUILTIN_POLICIES), z.array(z.unknown()).min(1).max(16)]).optional(),
+};
+
+/** What a trace does not hold, so a replay is given it again: argv and the values of the offered variables. */
+export const invocationFields = {
   /** argv[0], by convention the file name the guest was given as. */
   name: z.string().min(1).max(255).optional(),
   args: z.array(z.string().max(64 * 1024)).max(4096).optional(),
   env: z.record(z.string().regex(/^[^=\0]+$/, 'a variable name holds no "=" and no NUL').max(1024), z.string().max(64 * 1024)).optional(),
-  stdin: base64.optional(),
-  limits: z.strictObject({ fuel: positive.optional(), memoryBytes: positive.optional(), timeoutMs: positive.optional() }).optional(),
-  tenant: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a tenant id is lowercase [a-z0-9._-], at most 63 characters').optional(),
-}).superRefine((b, ctx) => {
+};
+
+/** A body names its guest exactly once. */
+export function exactlyOneGuest(b: { module?: unknown; package?: unknown; packageDigest?: unknown }, ctx: z.RefinementCtx): void {
   const given = (['module', 'package', 'packageDigest'] as const).filter((k) => b[k] !== undefined);
   if (given.length !== 1) {
     ctx.addIssue({ code: 'custom', path: [given[1] ?? 'module'], message: `give exactly one of "module", "package" or "packageDigest"${given.length ? ` (got ${given.join(', ')})` : ''}` });
   }
-});
+}
+
+export const runBodySchema = z.strictObject({
+  ...guestFields,
+  policy: z.union([z.enum(BUILTIN_POLICIES), z.array(z.unknown()).min(1).max(16)]).optional(),
+  ...invocationFields,
+  stdin: base64.optional(),
+  limits: z.strictObject({ fuel: positive.optional(), memoryBytes: positive.optional(), timeoutMs: positive.optional() }).optional(),
+  tenant: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a tenant id is lowercase [a-z0-9._-], at most 63 characters').optional(),
+}).superRefine(exactlyOneGuest);
 
 export type RunBody = z.infer<typeof runBodySchema>;
 

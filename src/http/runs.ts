@@ -5,34 +5,17 @@
 import { z } from 'zod';
 import { runGuest, type RunOutcome } from '../core/run.ts';
 import { parsePackage } from '../crypto/format.ts';
-import { toBase64 } from '../crypto/encoding.ts';
 import { KernelError } from '../errors.ts';
 import { requireScope, seesIdentity, tenantFor } from './auth.ts';
 import { readJson } from './body.ts';
 import type { Api, ApiDeps } from './context.ts';
 import { badRequest } from './errors.ts';
-import { runBodySchema, runPolicy, type RunBody } from './run-request.ts';
+import { defaultName, guestBytes } from './guest-bytes.ts';
+import { runBodySchema, runPolicy } from './run-request.ts';
+import { resultView } from './result-view.ts';
 import { describeRun, type RunListItem } from './run-view.ts';
 
 import { isWasmModule as isWasm } from '../crypto/wasm-check.ts';
-
-/** The guest bytes a run body names. @throws KernelError BAD_REQUEST, PKG_UNSIGNED, NOT_FOUND */
-async function guestBytes(body: RunBody, deps: ApiDeps): Promise<Uint8Array> {
-  if (body.module) {
-    if (!isWasm(body.module)) throw new KernelError('BAD_REQUEST', 'request body field "module" is not a WebAssembly module (no \\0asm header); send a .forgepkg as "package"', { field: 'module' });
-    if (body.allowUnsigned !== true) {
-      throw new KernelError('PKG_UNSIGNED', 'request body field "module" is a bare WebAssembly module with no signature: set "allowUnsigned": true to run it anyway (its provenance is recorded as unsigned), or send a signed .forgepkg as "package"', { field: 'allowUnsigned' });
-    }
-    return body.module;
-  }
-  if (body.package) {
-    if (isWasm(body.package)) throw new KernelError('BAD_REQUEST', 'request body field "package" holds a bare WebAssembly module; send it as "module" with "allowUnsigned": true', { field: 'package' });
-    return body.package;
-  }
-  const stored = await deps.kernel.platform.stores.packages.get(body.packageDigest!);
-  if (!stored) throw new KernelError('NOT_FOUND', `no stored package has digest ${body.packageDigest}; upload it with POST /v1/packages`, { packageDigest: body.packageDigest });
-  return stored;
-}
 
 /** The manifest of a package the run already verified (for the evidence file). */
 function manifestOf(bytes: Uint8Array): unknown {
@@ -46,19 +29,9 @@ function manifestOf(bytes: Uint8Array): unknown {
 
 /** The response body of a finished run (never throws). */
 export function runResponse(run: RunOutcome): Record<string, unknown> {
-  const r = run.result;
   return {
     runId: run.trace?.runId ?? null,
-    status: r.status,
-    exitCode: run.exitCode,
-    ...(r.status === 'exited' && { guestExitCode: r.exitCode }),
-    reason: r.reason,
-    ...(r.error && { error: { code: r.error.code, message: r.error.message } }),
-    fuelUsed: r.fuelUsed.toString(),
-    peakMemoryBytes: r.peakMemoryBytes,
-    durationMs: Math.round(r.durationMs * 1000) / 1000,
-    stdout: toBase64(r.stdout),
-    stderr: toBase64(r.stderr),
+    ...resultView(run.result, run.exitCode),
     trust: run.trust,
     provenance: run.subject.signed ? 'signed' : 'unsigned',
     package: run.pkg,
@@ -87,7 +60,7 @@ export function registerRuns(api: Api, deps: ApiDeps): void {
     const bytes = await guestBytes(body, deps);
     const run = await runGuest(deps.kernel, {
       bytes, trustRoots: deps.trustRoots, allowUnsigned: body.allowUnsigned === true, policy, tenant,
-      name: body.name ?? (body.module ? 'main.wasm' : 'main'), args: body.args ?? [], env,
+      name: body.name ?? defaultName(body), args: body.args ?? [], env,
       ...(body.stdin && { stdin: body.stdin }), ...(body.limits && { limits: body.limits }), keepOutput: true,
     });
     if (run.trace) {

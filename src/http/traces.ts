@@ -17,7 +17,7 @@ const FAILED: Record<Exclude<TraceReport['status'], 'ok'>, ErrorCode> = { tamper
  * NOT_FOUND for another tenant's run, as for one that does not exist.
  * @throws KernelError FORBIDDEN (scope), BAD_REQUEST (run id), NOT_FOUND
  */
-async function traceOf(c: Context<ApiEnv>, deps: ApiDeps): Promise<{ runId: string; text: string; lines: string[] }> {
+export async function traceOf(c: Context<ApiEnv>, deps: ApiDeps): Promise<{ runId: string; text: string; lines: string[] }> {
   const principal = c.get('principal');
   requireScope(principal, 'traces:read', 'read traces');
   const runId = c.req.param('id') ?? '';

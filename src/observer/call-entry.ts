@@ -6,10 +6,11 @@
  * call raises are computed over one reused view, exactly as the verifier computes them from the
  * entry it parses (score.ts `callFlags`).
  */
-import type { Decision, SyscallOutcome, SyscallRequest } from '../execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../ports/gate-hooks.ts';
+import { GROUP_INDEX, SYSCALL_INDEX } from '../ports/syscalls.ts';
 import { KernelError } from '../errors.ts';
 import { leb, type ByteWriter } from './binary.ts';
-import { ACCESS, GROUP_INDEX, KIND, SYSCALL_INDEX, wellFormed } from './canonical.ts';
+import { ACCESS, KIND, wellFormed } from './canonical.ts';
 import { CANONICAL_VERSION, DATA_NOTES, type CallEntry } from './format.ts';
 import type { Hasher } from './hasher.ts';
 import { saltedDigest, type Redaction } from './redact.ts';

@@ -3,7 +3,7 @@
  * bytes of the entries it has not yet handed over (compact, and what was hashed) and renders
  * their JSON lines from them when they are flushed, so every line is a view of hashed bytes.
  */
-import { ACTION_GROUPS, WASI_SYSCALLS } from '../execution/syscalls.ts';
+import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { KernelError } from '../errors.ts';
 import { ByteReader } from './binary.ts';
 import { ACCESS, DROP_REASONS, KIND } from './canonical.ts';

@@ -5,7 +5,7 @@
  * values (call-entry.ts); everything else goes through `encodeEntry`, and `decodeEntry`
  * (canonical-decode.ts) reads them back, so a JSON line is only ever a view of these bytes.
  */
-import { ACTION_GROUPS, WASI_SYSCALLS, type ActionGroup, type SyscallName } from '../execution/syscalls.ts';
+import { GROUP_INDEX, SYSCALL_INDEX } from '../ports/syscalls.ts';
 import type { ByteWriter } from './binary.ts';
 import type { Hasher } from './hasher.ts';
 import { CANONICAL_VERSION, DATA_NOTES, type CallEntry, type DropEntry, type GenesisEntry, type TraceEntry } from './format.ts';
@@ -13,16 +13,6 @@ import { CANONICAL_VERSION, DATA_NOTES, type CallEntry, type DropEntry, type Gen
 export const KIND = { genesis: 0, call: 1, drop: 2 } as const;
 export const ACCESS = ['read', 'write', 'readwrite'] as const;
 export const DROP_REASONS = ['buffer-full', 'sink-failed'] as const;
-
-export const SYSCALL_INDEX: ReadonlyMap<string, number> = new Map<string, number>(WASI_SYSCALLS.map((s, i) => [s, i]));
-export const GROUP_INDEX: ReadonlyMap<string, number> = new Map<string, number>(ACTION_GROUPS.map((g, i) => [g, i]));
-
-export function isSyscall(s: string): s is SyscallName {
-  return SYSCALL_INDEX.has(s);
-}
-export function isGroup(g: string): g is ActionGroup {
-  return GROUP_INDEX.has(g);
-}
 
 /** Lone UTF-16 surrogates: they would all encode to U+FFFD, so a trace string must not hold one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -5,7 +5,7 @@
  * the documented flag rules.
  */
 import { toHex } from '../crypto/encoding.ts';
-import { ERRNO_NAMES } from '../execution/wasi/constants.ts';
+import { ERRNO_NAMES } from '../ports/errno.ts';
 import { analyzeTrace } from './analyze.ts';
 import { escapeText } from './escape.ts';
 import type { CallEntry, SummaryOutcome } from './format.ts';

@@ -3,7 +3,7 @@
  * gives each one its fixed binary form (what is hashed) and `lines.ts` its JSON line (what is
  * stored). Binary data stays `Uint8Array` until a line is rendered.
  */
-import type { ActionGroup, SyscallName } from '../execution/syscalls.ts';
+import type { ActionGroup, SyscallName } from '../ports/syscalls.ts';
 import type { ErrorCode } from '../errors.ts';
 
 /** The trace format named in every genesis entry; a verifier refuses any other. */

@@ -6,6 +6,7 @@ export {
   createDnaRecorder, DEFAULT_MAX_BUFFERED, type DnaRecorder, type DnaRecorderOptions, type RecordFacts, type TraceSink, type AsyncTraceSink, type SyncTraceSink,
 } from './recorder.ts';
 export { verifyTrace, reportOf, type TraceReport, type TraceStatus, type VerifyOptions } from './verify.ts';
+export { traceReportError } from './trace-error.ts';
 export { analyzeTrace, analyzeInput, type Analysis, type Fault, type TraceInput } from './analyze.ts';
 export { verifyStoredTraces, type StoredTraceReport, type StoredTraceStatus, type StoredTraceOptions } from './stored.ts';
 export {

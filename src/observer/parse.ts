@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { decodeCanonicalBase64, type DsseEnvelope } from '../crypto/dsse.ts';
 import { fromHex } from '../crypto/encoding.ts';
 import { firstIssue } from '../crypto/zod-path.ts';
-import { ACTION_GROUPS, WASI_SYSCALLS } from '../execution/syscalls.ts';
+import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { KernelError } from '../errors.ts';
 import { isWellFormed } from './canonical.ts';
 import { DATA_NOTES, type CallEntry, type DropEntry, type GenesisEntry } from './format.ts';

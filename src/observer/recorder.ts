@@ -11,7 +11,7 @@ import * as ed from '@noble/ed25519';
 import { toHex } from '../crypto/encoding.ts';
 import { keyPairFromSecret } from '../crypto/keys.ts';
 import '../crypto/noble.ts';
-import type { Decision, SyscallOutcome, SyscallRequest } from '../execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../ports/gate-hooks.ts';
 import { KernelError, asKernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import { checkpointBody, signSummary, type DnaSummary, type SignedSummary } from './attestation.ts';

@@ -6,7 +6,7 @@
  * a whole segment into one buffer and decodes it once; the verifier renders each entry it parsed
  * the same way and demands the stored line be exactly that text.
  */
-import { ACTION_GROUPS, WASI_SYSCALLS } from '../execution/syscalls.ts';
+import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { KernelError } from '../errors.ts';
 import type { ByteWriter } from './binary.ts';
 import { decodeEntry } from './canonical-decode.ts';

@@ -5,7 +5,7 @@
  * the same arguments and gets the same results — or names the first entry where it does not.
  */
 import { equalBytes, toHex } from '../crypto/encoding.ts';
-import type { Decision, GateHooks, RecordContext, SyscallOutcome, SyscallRequest } from '../execution/syscalls.ts';
+import type { Decision, GateHooks, RecordContext, SyscallOutcome, SyscallRequest } from '../ports/gate-hooks.ts';
 import { KernelError } from '../errors.ts';
 import { analyzeTrace, type Analysis } from './analyze.ts';
 import type { CallEntry, RunOutcome, TraceEntry } from './format.ts';

@@ -9,3 +9,7 @@ export type { TraceRunInfo, TraceStore } from './trace-store.ts';
 export type { WasmLoader } from './wasm-loader.ts';
 export type { WallClockGuard } from './guard.ts';
 export type { Platform, Stores } from './platform.ts';
+export type { HostStores, StoreOpener } from './store-opener.ts';
+export type { ActionGroup, SyscallName } from './syscalls.ts';
+export { WASI_SYSCALLS, ACTION_GROUPS, DEFAULT_GROUP } from './syscalls.ts';
+export type { Decision, GateHooks, RecordContext, SyscallOutcome, SyscallRequest } from './gate-hooks.ts';

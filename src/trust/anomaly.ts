@@ -4,7 +4,7 @@
  * asking for secret-looking files or variables, and trying to escape its directories (the sandbox
  * answers those with ENOTCAPABLE). Memory is bounded: at most `maxTrackedPaths` distinct paths.
  */
-import type { Decision, SyscallOutcome, SyscallRequest } from '../execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../ports/gate-hooks.ts';
 import type { Clock } from '../ports/clock.ts';
 
 export interface AnomalyOptions {

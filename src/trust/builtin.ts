@@ -4,7 +4,7 @@
  * so it can also be stacked under a running graph as an escalation tier.
  */
 import { KernelError } from '../errors.ts';
-import { WASI_SYSCALLS } from '../execution/syscalls.ts';
+import { WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { isNormalizedPath } from './glob.ts';
 import { parsePolicy } from './parse.ts';
 import type { PolicyDocument, PolicyDocumentInput } from './schema.ts';

@@ -7,7 +7,7 @@ import { canonicalConfigJson } from '../config/digest.ts';
 import { toHex, utf8 } from '../crypto/encoding.ts';
 import { nobleCrypto } from '../crypto/noble.ts';
 import { KernelError } from '../errors.ts';
-import { WASI_SYSCALLS, DEFAULT_GROUP } from '../execution/syscalls.ts';
+import { WASI_SYSCALLS, DEFAULT_GROUP } from '../ports/syscalls.ts';
 import { compileRule, type CompiledRule } from './match.ts';
 import { compileLimit, describeLimit, type CompiledLimit } from './rate-limit.ts';
 import type { EscalationRule, PolicyDocument, PolicyLevel } from './schema.ts';

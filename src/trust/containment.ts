@@ -3,9 +3,9 @@
  * (a `true` is a proof) and conservative (an unusual glob shape may give a `false` that a smarter
  * test would prove), following the matching semantics of match.ts exactly.
  */
-import { DEFAULT_GROUP, type SyscallName } from '../execution/syscalls.ts';
+import { DEFAULT_GROUP, isSyscallName, type SyscallName } from '../ports/syscalls.ts';
 import { envGlobSubset, pathGlobSubset } from './glob.ts';
-import { actionMasks, isSyscallName, type CompiledRule } from './match.ts';
+import { actionMasks, type CompiledRule } from './match.ts';
 import type { SubjectMatch } from './schema.ts';
 
 /** The actions a rule lists, as written ("*", syscalls, groups). */

@@ -6,7 +6,7 @@
  * enforcing layer denies. Layers in monitor mode are evaluated too: what they would deny is
  * allowed, marked `monitored` and explained.
  */
-import type { Decision, SyscallRequest } from '../execution/syscalls.ts';
+import type { Decision, SyscallRequest } from '../ports/gate-hooks.ts';
 import type { CompiledPolicy } from './compile.ts';
 import { pathCuts } from './glob.ts';
 import { describeRequest, subjectMatches, type CompiledRule } from './match.ts';

@@ -6,7 +6,7 @@
  * closed: every later call is denied with the store's error in the reason, and `flush` rejects.
  */
 import { KernelError } from '../errors.ts';
-import type { Decision, SyscallOutcome, SyscallRequest } from '../execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../ports/gate-hooks.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { QuarantineStore } from '../ports/quarantine-store.ts';
 import { AnomalyDetector, type AnomalyOptions } from './anomaly.ts';

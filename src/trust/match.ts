@@ -8,7 +8,8 @@
  *   without them matches any resource, with them it matches when any carried path matches;
  * - fds, bytes, access: the request must carry the fact and satisfy it (Cedar's missing-attribute rule).
  */
-import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, type ActionGroup, type SyscallName, type SyscallRequest } from '../execution/syscalls.ts';
+import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, isActionGroup, isSyscallName } from '../ports/syscalls.ts';
+import type { SyscallRequest } from '../ports/gate-hooks.ts';
 import { matchEnv, matchPath, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from './glob.ts';
 import type { PolicyRule, Subject, SubjectMatch } from './schema.ts';
 
@@ -57,12 +58,6 @@ export function actionMasks(actions: readonly string[]): ActionMasks {
   for (const s of WASI_SYSCALLS) if (actions.includes(DEFAULT_GROUP[s])) set(coverLenient, ACTION_BIT.get(s)!);
   return { need, cover, coverLenient };
 }
-
-const SYSCALL_SET: ReadonlySet<string> = new Set(WASI_SYSCALLS);
-const GROUP_SET: ReadonlySet<string> = new Set(ACTION_GROUPS);
-
-export const isSyscallName = (a: string): a is SyscallName => SYSCALL_SET.has(a);
-export const isActionGroup = (a: string): a is ActionGroup => GROUP_SET.has(a);
 
 /** A rule ready for matching: action sets, parsed globs, condition bounds. Unknown action names are dropped (the validator reports them). */
 export function compileRule(rule: PolicyRule, index: number, layer: number, layerId = ''): CompiledRule {

@@ -3,9 +3,9 @@
  * where a limit names syscalls or groups. Time comes from the injected Clock, so tests and replay
  * control it. A refused call consumes nothing; a call passes only if every enforced limit has room.
  */
-import type { SyscallRequest } from '../execution/syscalls.ts';
+import type { SyscallRequest } from '../ports/gate-hooks.ts';
+import { isActionGroup, isSyscallName } from '../ports/syscalls.ts';
 import type { Clock } from '../ports/clock.ts';
-import { isActionGroup, isSyscallName } from './match.ts';
 import type { PolicyLimit } from './schema.ts';
 
 export interface CompiledLimit {

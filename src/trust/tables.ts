@@ -6,7 +6,8 @@
  * the rest in a plain list. Tables are built on first use and kept; they are a cache of a
  * pure function of the graph, so decisions stay pure.
  */
-import { ACTION_GROUPS, WASI_SYSCALLS, type Decision, type SyscallRequest } from '../execution/syscalls.ts';
+import { GROUP_INDEX, SYSCALL_INDEX } from '../ports/syscalls.ts';
+import type { Decision, SyscallRequest } from '../ports/gate-hooks.ts';
 import { coversAction, resourcesMatch, subjectMatches, type CompiledRule } from './match.ts';
 import type { CompiledLimit } from './rate-limit.ts';
 import type { Subject } from './schema.ts';
@@ -118,9 +119,6 @@ export interface SubjectMemo {
   /** Decisions of requests without path or env, by table and then fd (-1: none) where the table depends on it. */
   readonly decisions: Map<ActionTable, Map<number, Decision>>;
 }
-
-const SYSCALL_INDEX = new Map<string, number>(WASI_SYSCALLS.map((s, i) => [s, i]));
-const GROUP_INDEX = new Map<string, number>(ACTION_GROUPS.map((g, i) => [g, i]));
 
 export class DecisionTables {
   private readonly slots: (ActionTable | undefined)[] = [];

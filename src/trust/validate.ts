@@ -4,7 +4,7 @@
  * a rule another rule always overrides, a lower layer allowing what its parents do not.
  * Errors make `compilePolicy` refuse the graph; warnings are kept beside the compiled policy.
  */
-import { ACTION_GROUPS, WASI_SYSCALLS } from '../execution/syscalls.ts';
+import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { actionCovered, cellsOf, ContainerIndex, ruleContained, subjectsCompatible } from './containment.ts';
 import { envGlobProblem, pathGlobProblem } from './glob.ts';
 import { compileRule, type CompiledRule } from './match.ts';

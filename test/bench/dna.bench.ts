@@ -25,7 +25,7 @@ import { traceFileSink } from '../../platform/node/trace-file-sink.ts';
 import { resolveCrypto } from '../../src/crypto/noble.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
 import { launchContainer } from '../../src/execution/container.ts';
-import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { createDnaRecorder, verifyTrace, type DnaRecorder, type DnaRecorderOptions } from '../../src/observer/index.ts';
 import { analyzeTrace } from '../../src/observer/analyze.ts';
 import { ByteWriter } from '../../src/observer/binary.ts';

@@ -4,7 +4,8 @@
  * the same run. Each call is timed on its own, so median and p99 are per decision; the no-op
  * baseline carries the same timer overhead. Target: ≤ 500 ns median.
  */
-import { DEFAULT_GROUP, type SyscallName, type SyscallRequest } from '../../src/execution/syscalls.ts';
+import { DEFAULT_GROUP, type SyscallName } from '../../src/ports/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { manualClock } from '../../src/ports/clock.ts';
 import { compilePolicy, createTrustGate, decide, parsePolicy, type PolicyDocument, type Subject } from '../../src/trust/index.ts';
 import { timeNs, type BenchRow } from './harness.ts';

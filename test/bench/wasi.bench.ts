@@ -11,7 +11,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { launchContainer } from '../../src/execution/container.ts';
-import type { Decision, GateHooks } from '../../src/execution/syscalls.ts';
+import type { Decision, GateHooks } from '../../src/ports/gate-hooks.ts';
 import { createInstrumenter } from '../../src/execution/instrument/index.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import { createDnaRecorder } from '../../src/observer/index.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BOOT_STEPS, bootKernel, type BootOptions } from '../../src/boot.ts';
-import type { HostStores } from '../../src/core/stores.ts';
+import { bootKernel, type BootOptions } from '../../src/boot.ts';
+import { BOOT_STEPS } from '../../src/boot-report.ts';
+import type { HostStores } from '../../src/ports/store-opener.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import { SELF_TEST_NAMES } from '../../src/diagnostics/self-tests.ts';
 import { KernelError, type ErrorCode } from '../../src/errors.ts';

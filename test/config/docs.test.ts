@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { BOOT_STEPS } from '../../src/boot.ts';
+import { BOOT_STEPS } from '../../src/boot-report.ts';
 import { BOOT_ENV, CONFIG_ENV, resolveConfig } from '../../src/config/index.ts';
 import { SELF_TEST_NAMES } from '../../src/diagnostics/self-tests.ts';
 

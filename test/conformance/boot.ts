@@ -2,7 +2,8 @@
  * Boot in every host: the same sequence, the same health document through the hono app, the same
  * config digest, and the same refusals.
  */
-import { BOOT_STEPS, bootKernel, type BootOptions } from '../../src/boot.ts';
+import { bootKernel, type BootOptions } from '../../src/boot.ts';
+import { BOOT_STEPS } from '../../src/boot-report.ts';
 import { configDigest } from '../../src/config/index.ts';
 import { healthDocumentSchema, type HealthDocument } from '../../src/diagnostics/health.ts';
 import { SELF_TEST_NAMES } from '../../src/diagnostics/self-tests.ts';

@@ -7,7 +7,7 @@
 import { toHex } from '../../src/crypto/encoding.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
 import { resolveCrypto } from '../../src/crypto/noble.ts';
-import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import {
   consistencyProof, createDnaRecorder, createReplayChecker, inclusionProof, verifyConsistency, verifyInclusion, verifyTrace,
   type DnaRecorderOptions,

@@ -4,7 +4,8 @@
  * escalation to quarantine through the host's own store, and signed release. Web standards only.
  */
 import { generateKeyPair } from '../../src/crypto/keys.ts';
-import { DEFAULT_GROUP, type SyscallName, type SyscallRequest } from '../../src/execution/syscalls.ts';
+import { DEFAULT_GROUP, type SyscallName } from '../../src/ports/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { manualClock } from '../../src/ports/clock.ts';
 import type { QuarantineStore } from '../../src/ports/quarantine-store.ts';
 import { memoryQuarantineStore } from '../../src/stores/memory.ts';

@@ -6,7 +6,7 @@
  */
 import { KernelError } from '../../src/errors.ts';
 import { launchContainer, type ContainerResult } from '../../src/execution/container.ts';
-import type { GateHooks } from '../../src/execution/syscalls.ts';
+import type { GateHooks } from '../../src/ports/gate-hooks.ts';
 import type { FileNode } from '../../src/execution/wasi/inode.ts';
 import { Vfs } from '../../src/execution/wasi/vfs.ts';
 import { createKernel } from '../../src/kernel.ts';

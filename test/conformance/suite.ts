@@ -10,6 +10,7 @@ import { dnaCases } from './dna.ts';
 import { wasiCases } from './wasi.ts';
 import { httpCases } from './http.ts';
 import { httpOriginCases } from './http-origin.ts';
+import { replayCases } from './replay.ts';
 import { securityCases } from './security.ts';
 
 export const SUITE: readonly ConformanceCase[] = [
@@ -23,5 +24,6 @@ export const SUITE: readonly ConformanceCase[] = [
   ...wasiCases,
   ...httpCases,
   ...httpOriginCases,
+  ...replayCases,
   ...securityCases,
 ];

@@ -4,7 +4,7 @@
  * from bytes. Fuel stops the infinite loop everywhere, even where timers cannot interrupt.
  */
 import { launchContainer, type ContainerOptions, type ContainerResult } from '../../src/execution/container.ts';
-import type { GateHooks } from '../../src/execution/syscalls.ts';
+import type { GateHooks } from '../../src/ports/gate-hooks.ts';
 import { Vfs } from '../../src/execution/wasi/vfs.ts';
 import { assert, assertEqual, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 

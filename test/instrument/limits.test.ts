@@ -13,7 +13,7 @@ import { KernelError } from '../../src/errors.ts';
 import { createInstrumenter, instrument, instrumentAsync } from '../../src/execution/instrument/index.ts';
 import { MODULE_LIMITS, type ModuleLimit } from '../../src/execution/instrument/limits.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
-import type { GateHooks } from '../../src/execution/syscalls.ts';
+import type { GateHooks } from '../../src/ports/gate-hooks.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
 
 // ---- a small byte writer for generated modules ----

@@ -14,7 +14,7 @@ import wabtInit from 'wabt';
 import { createNodePlatform } from '../../platform/node/index.ts';
 import { noteLine } from '../../platform/node/cli/run-io.ts';
 import { bootKernel } from '../../src/boot.ts';
-import type { Decision } from '../../src/execution/syscalls.ts';
+import type { Decision } from '../../src/ports/gate-hooks.ts';
 import { createApp } from '../../src/http/app.ts';
 import { escapeJsonText, escapeText } from '../../src/observer/escape.ts';
 import { explainTrace, verifyTrace } from '../../src/observer/index.ts';

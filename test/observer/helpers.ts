@@ -5,7 +5,7 @@
  */
 import { resolveCrypto } from '../../src/crypto/noble.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
-import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { createDnaRecorder, type DnaRecorder, type DnaRecorderOptions, type GenesisInfo, type RunOutcome } from '../../src/observer/index.ts';
 import { nodeCrypto } from '../../platform/node/crypto.ts';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isKernelError, type KernelError } from '../../src/errors.ts';
-import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { createReplayChecker, replayFeed, NONDETERMINISTIC_SYSCALLS } from '../../src/observer/index.ts';
 import { joinLines, newRecorder, recordRun, syntheticStream } from './helpers.ts';
 

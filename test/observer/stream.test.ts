@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isKernelError } from '../../src/errors.ts';
-import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { verifyTrace } from '../../src/observer/index.ts';
 import { nodeEd25519Signer } from '../../platform/node/crypto.ts';
 import { traceFileSink } from '../../platform/node/trace-file-sink.ts';

@@ -9,7 +9,7 @@
 import { writeSync } from 'node:fs';
 import { createSqliteStores } from '../../platform/node/sqlite-store.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
-import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { createDnaRecorder } from '../../src/observer/recorder.ts';
 import { CRASH_KERNEL_SEED } from './crash-batches.ts';
 

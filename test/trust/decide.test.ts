@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { compileChecked } from '../../src/trust/compile.ts';
 import { compilePolicy, decide, type PolicyDocument, type Subject } from '../../src/trust/index.ts';
 import { allow, anon, deny, layer, req } from './helpers.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isKernelError } from '../../src/errors.ts';
-import type { SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { manualClock } from '../../src/ports/clock.ts';
 import type { QuarantineStore } from '../../src/ports/quarantine-store.ts';
 import { memoryQuarantineStore } from '../../src/stores/memory.ts';

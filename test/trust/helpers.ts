@@ -1,5 +1,6 @@
 /** Small builders shared by the trust tests. */
-import { DEFAULT_GROUP, type SyscallName, type SyscallRequest } from '../../src/execution/syscalls.ts';
+import { DEFAULT_GROUP, type SyscallName } from '../../src/ports/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { parsePolicy, type PolicyDocument, type PolicyDocumentInput, type Subject } from '../../src/trust/index.ts';
 
 type Rule = NonNullable<PolicyDocumentInput['rules']>[number];

@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ACTION_GROUPS, type ActionGroup, type SyscallName, type SyscallRequest } from '../../src/execution/syscalls.ts';
+import { ACTION_GROUPS, type ActionGroup, type SyscallName } from '../../src/ports/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { compileChecked } from '../../src/trust/compile.ts';
 import { decide, parsePolicy, type PolicyDocument, type PolicyRule, type Subject } from '../../src/trust/index.ts';
-import { DEFAULT_GROUP } from '../../src/execution/syscalls.ts';
+import { DEFAULT_GROUP } from '../../src/ports/syscalls.ts';
 
 // ── the reference evaluator ─────────────────────────────────────────────────────────────────
 

@@ -1,7 +1,7 @@
 /** Rate limits and quotas through the gate, on an injected manual clock: each step is (advance, request) → expected. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { manualClock } from '../../src/ports/clock.ts';
 import { createTrustGate, type PolicyDocumentInput } from '../../src/trust/index.ts';
 import { allow, layer, req } from './helpers.ts';

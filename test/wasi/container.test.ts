@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchContainer, type ContainerOptions } from '../../src/execution/container.ts';
 import { KernelError } from '../../src/errors.ts';
-import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/execution/syscalls.ts';
+import type { Decision, GateHooks, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import { Vfs } from '../../src/execution/wasi/vfs.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
 import { readFixtures } from '../fixtures/build.ts';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchContainer } from '../../src/execution/container.ts';
-import type { GateHooks } from '../../src/execution/syscalls.ts';
+import type { GateHooks } from '../../src/ports/gate-hooks.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
 import { readFixtures } from '../fixtures/build.ts';
 import { fixturesReady, runFixture, scratch } from './forge.ts';

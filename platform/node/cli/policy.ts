@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KernelError } from '../../../src/errors.ts';
-import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, type ActionGroup, type SyscallName, type SyscallRequest } from '../../../src/execution/syscalls.ts';
+import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, type ActionGroup, type SyscallName } from '../../../src/ports/syscalls.ts';
+import type { SyscallRequest } from '../../../src/ports/gate-hooks.ts';
 import {
   builtinPolicy, compilePolicy, decide, describeTables, parsePolicyText, policyJsonSchema, validatePolicyGraph,
   type BuiltinName, type CompiledPolicy, type PolicyDocument, type Subject,

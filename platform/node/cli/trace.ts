@@ -11,10 +11,10 @@
 import { gzipSync, gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { publicKeyJson } from '../../../src/crypto/index.ts';
-import { KernelError, type ErrorCode } from '../../../src/errors.ts';
+import { KernelError } from '../../../src/errors.ts';
 import {
   consistencyProof, explainTrace, exportEvidence, inclusionProof, readEvidence, verifyConsistency, verifyInclusion, verifyTrace,
-  CONSISTENCY_FORMAT, INCLUSION_FORMAT, type TraceReport,
+  CONSISTENCY_FORMAT, INCLUSION_FORMAT, traceReportError,
 } from '../../../src/observer/index.ts';
 import { escapeJsonText, escapeText } from '../../../src/observer/escape.ts';
 import { isTar } from '../../../src/observer/tar.ts';
@@ -26,16 +26,6 @@ export function readTraceFile(path: string): string {
   let bytes = readBytes(path, 'trace');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
   return isTar(bytes) ? readEvidence(bytes).trace : new TextDecoder().decode(bytes);
-}
-
-const STATUS_CODE: Record<Exclude<TraceReport['status'], 'ok'>, ErrorCode> = { tampered: 'TRACE_TAMPERED', truncated: 'TRACE_INCOMPLETE', invalid: 'TRACE_INVALID' };
-
-/** Turns a failed report into the error the CLI exits with, naming the first bad entry. Throws nothing. */
-export function reportError(r: TraceReport): KernelError | undefined {
-  if (r.ok) return undefined;
-  const bad = r.firstBad;
-  const where = bad ? (bad.entry !== undefined ? `entry ${bad.entry} (line ${bad.line})` : `line ${bad.line}`) : 'the trace';
-  return new KernelError(STATUS_CODE[r.status as Exclude<TraceReport['status'], 'ok'>], `${where}: ${r.message}`, { entry: bad?.entry, line: bad?.line, verified: r.verified });
 }
 
 const int = (v: string, option: string): number => {
@@ -60,7 +50,7 @@ export function registerTrace(program: Command): void {
         out(escapeText(`${r.status}: ${r.message}`));
         for (const n of r.notes) out(escapeText(`note: ${n}`));
       }
-      const err = reportError(r);
+      const err = traceReportError(r);
       if (err) throw err;
     });
 

@@ -5,8 +5,8 @@
  * through the longest matching preopen). Files directly under `/` share one read-only `/` mount.
  */
 import { KernelError } from '../../errors.ts';
-import type { DirNode } from './inode.ts';
-import type { Mount, Vfs } from './vfs.ts';
+import type { DirNode, Mount } from './inode.ts';
+import type { Vfs } from './vfs.ts';
 
 /**
  * Mounts `files` (absolute guest path → bytes) read-only into `vfs`; returns the mounts made.

@@ -3,7 +3,7 @@
  * VFS and on the standard streams. Reads are nondeterministic (stdin, files another fd changed),
  * so they hand their bytes to `commit`, which a replay can feed instead.
  */
-import type { ActionGroup, SyscallName } from '../syscalls.ts';
+import type { ActionGroup, SyscallName } from '../../ports/syscalls.ts';
 import { E, FDFLAGS, FILETYPE, R, WHENCE } from './constants.ts';
 import type { FdEntry } from './fd-table.ts';
 import { filetypeOf } from './inode.ts';

@@ -2,7 +2,7 @@
  * Everything about an fd that is not its bytes: status and flags, rights, stat and times,
  * size and allocation, advice and sync, preopen names, close and renumber.
  */
-import type { SyscallName } from '../syscalls.ts';
+import type { SyscallName } from '../../ports/syscalls.ts';
 import { ADVICE_MAX, E, FDFLAGS_ALL, FSTFLAGS, R, RIGHTS_ALL } from './constants.ts';
 import type { FdEntry } from './fd-table.ts';
 import { writeFilestat, type FileNode, type Inode } from './inode.ts';

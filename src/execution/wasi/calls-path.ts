@@ -4,7 +4,7 @@
  * request names the real location — a symlink cannot make a denied file look like an allowed one.
  * Errnos follow Linux where WASI leaves a choice (documented in docs/sandbox.md).
  */
-import type { SyscallName } from '../syscalls.ts';
+import type { SyscallName } from '../../ports/syscalls.ts';
 import {
   E, FDFLAGS, FDFLAGS_ALL, LOOKUP_SYMLINK_FOLLOW, OFLAGS, PATH_MAX, R, RIGHTS_ALL, RIGHTS_DIR, RIGHTS_FILE,
   RIGHTS_READONLY_MASK, RIGHTS_WRITE_INTENT,

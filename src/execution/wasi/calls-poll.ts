@@ -4,7 +4,7 @@
  * call sleeps until the earliest clock subscription is due — really where the host can block,
  * otherwise by advancing the container's clocks — and reports every clock that is due then.
  */
-import type { SyscallName } from '../syscalls.ts';
+import type { SyscallName } from '../../ports/syscalls.ts';
 import { CLOCK, E, EVENTTYPE, SUBCLOCK_ABSTIME } from './constants.ts';
 import type { Handler, WasiSystem } from './system.ts';
 

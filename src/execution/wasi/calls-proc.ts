@@ -2,7 +2,7 @@
  * The calls that touch no file: args, environment, clocks, randomness, process control and
  * sockets (the sandbox has none: a bad fd is EBADF, any other fd ENOTSOCK).
  */
-import type { SyscallName } from '../syscalls.ts';
+import type { SyscallName } from '../../ports/syscalls.ts';
 import { CLOCK, E, SIGNAL_NAMES, SIGNALS_IGNORED } from './constants.ts';
 import { readIovecs, type GuestMemory } from './memory.ts';
 import { GuestStop } from './stop.ts';

@@ -1,5 +1,5 @@
 /** Every preview1 import's handler, in one table the gate dispatches through. */
-import { WASI_SYSCALLS, type SyscallName } from '../syscalls.ts';
+import { WASI_SYSCALLS, type SyscallName } from '../../ports/syscalls.ts';
 import { fdIoHandlers } from './calls-fd-io.ts';
 import { fdMetaHandlers } from './calls-fd-meta.ts';
 import { pathHandlers } from './calls-path.ts';

@@ -5,7 +5,7 @@
  */
 import { closedRecord } from '../import-surface.ts';
 import { secureSyscall, type GateContext } from '../gate.ts';
-import { WASI_SYSCALLS } from '../syscalls.ts';
+import { WASI_SYSCALLS } from '../../ports/syscalls.ts';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 

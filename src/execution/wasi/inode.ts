@@ -1,10 +1,40 @@
 /**
- * The nodes of the virtual filesystem: regular files, directories and symlinks. A node belongs
- * to one mount (its `dev`); hard links share a node and count in `nlink`. Timestamps are
- * nanoseconds since the Unix epoch as bigint, so `fd_filestat_set_times` keeps full precision.
+ * The nodes of the virtual filesystem — regular files, directories and symlinks — and the mounts
+ * they belong to. A node belongs to one mount (its `dev`); hard links share a node and count in
+ * `nlink`. Timestamps are nanoseconds since the Unix epoch as bigint, so `fd_filestat_set_times`
+ * keeps full precision.
  */
 import { FILETYPE } from './constants.ts';
-import type { Mount } from './vfs.ts';
+
+/**
+ * What a node's changes are charged to, reached through its mount: the filesystem's clock and its
+ * quota. The Vfs implements it; named here so the nodes need not import the Vfs that makes them.
+ */
+export interface NodeAccounts {
+  /** Realtime clock in ns, for timestamps. */
+  now(): bigint;
+  /** Bytes of file contents (and symlink targets) held now. */
+  bytes: number;
+  /** Throws E.NOSPC when `bytes` more would pass the quota; otherwise records them. */
+  charge(bytes: number): void;
+  /** Frees a node's bytes and inode once no link and no open fd keeps it. */
+  release(node: Inode): void;
+}
+
+/** A preopened directory: one tree, its own device, read-write or read-only. */
+export interface Mount {
+  readonly vfs: NodeAccounts;
+  readonly dev: bigint;
+  /** The name the guest sees through `fd_prestat_dir_name` (e.g. `/`, `/data`, or a relative `data`). */
+  readonly guestPath: string;
+  /**
+   * The same as a normalized absolute path — what requests to the policy carry. wasi-libc resolves
+   * a relative preopen name against `/`, so `data` and `./data` are `/data`.
+   */
+  readonly absPath: string;
+  readonly readonly: boolean;
+  readonly root: DirNode;
+}
 
 interface NodeBase {
   readonly ino: bigint;

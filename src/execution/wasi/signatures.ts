@@ -4,7 +4,7 @@
  * with another signature is refused before it runs (import-surface.ts): the handlers decode
  * arguments by these types and nothing else.
  */
-import type { SyscallName } from '../syscalls.ts';
+import type { SyscallName } from '../../ports/syscalls.ts';
 
 const I = 'i32';
 const sig = (...params: string[]) => `${params.join(',')}->i32`;

@@ -5,7 +5,8 @@
  * a Prepared call (what the gate shows the policy), and `run` performs it.
  */
 import type { Clock } from '../../ports/clock.ts';
-import type { ActionGroup, SyscallOutcome } from '../syscalls.ts';
+import type { ActionGroup } from '../../ports/syscalls.ts';
+import type { SyscallOutcome } from '../../ports/gate-hooks.ts';
 import { E, FILETYPE, RIGHTS_ALL, RIGHTS_DIR, RIGHTS_READONLY_MASK, RIGHTS_STDIN, RIGHTS_STDOUT } from './constants.ts';
 import { FdTable, stdioEntry, type FdEntry } from './fd-table.ts';
 import type { DirNode } from './inode.ts';

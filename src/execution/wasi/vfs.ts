@@ -5,7 +5,7 @@
  * Byte and inode quotas make a guest that fills its disk get ENOSPC, not the host's memory.
  */
 import { E } from './constants.ts';
-import type { DirNode, FileNode, Inode, SymlinkNode } from './inode.ts';
+import type { DirNode, FileNode, Inode, Mount, NodeAccounts, SymlinkNode } from './inode.ts';
 
 export interface VfsLimits {
   /** Total bytes of file contents (and symlink targets) across all mounts. */
@@ -16,21 +16,7 @@ export interface VfsLimits {
 
 export const DEFAULT_VFS_LIMITS: VfsLimits = { maxBytes: 256 * 1024 * 1024, maxInodes: 100_000 };
 
-export interface Mount {
-  readonly vfs: Vfs;
-  readonly dev: bigint;
-  /** The name the guest sees through `fd_prestat_dir_name` (e.g. `/`, `/data`, or a relative `data`). */
-  readonly guestPath: string;
-  /**
-   * The same as a normalized absolute path — what requests to the policy carry. wasi-libc resolves
-   * a relative preopen name against `/`, so `data` and `./data` are `/data`.
-   */
-  readonly absPath: string;
-  readonly readonly: boolean;
-  readonly root: DirNode;
-}
-
-export class Vfs {
+export class Vfs implements NodeAccounts {
   readonly limits: VfsLimits;
   readonly mounts: Mount[] = [];
   /** Realtime clock in ns for timestamps; the container replaces it with its own clock at start. */
