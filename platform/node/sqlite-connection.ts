@@ -48,6 +48,9 @@ function executor(db: DatabaseSync): SqlExecutor {
     transaction(fn, mode = 'write') {
       // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read;
       // a read-only snapshot (DEFERRED) takes no lock at all in WAL mode.
+      // A transaction still open here was cut off by the wall-clock guard (V8's TerminateExecution
+      // runs no catch): it never committed, so it is rolled back rather than nested into.
+      if (db.isTransaction) db.exec('ROLLBACK');
       db.exec(mode === 'read' ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
       try {
         const out = fn();

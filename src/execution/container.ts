@@ -139,6 +139,9 @@ async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () =>
   }
 }
 
+/** How long after the deadline the wall-clock guard cuts a guest off (see the call above it). */
+const GUARD_GRACE_MS = 100;
+
 /**
  * Runs one WASI command to completion.
  * @throws KernelError when the run is refused before start: PKG_INVALID_WASM, WASM_LIMIT_EXCEEDED, MEMORY_LIMIT (instrumentation),
@@ -198,6 +201,7 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     sys, hooks: options.hooks, handlers: WASI_HANDLERS,
     recordContext: { get fuelUsed() { return fuelUsed(); } },
     ...(options.signal ? { signal: options.signal } : {}),
+    deadline: { at: deadline, timeoutMs: limits.timeoutMs, left: 1 },
   };
 
   let instance: WebAssembly.Instance;
@@ -219,7 +223,9 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
   let end: Ended;
   try {
     const guard = options.platform.guard;
-    if (guard) guard(() => entry(), Math.max(1, deadline - performance.now()));
+    // The guard fires a little after the deadline: a guest making calls is stopped by the gate
+    // between them (gate.ts, DEADLINE_EVERY); the guard is for one that computes without calling.
+    if (guard) guard(() => entry(), Math.max(1, deadline - performance.now()) + GUARD_GRACE_MS);
     else entry();
     end = sys.stopped ? classify(sys.stopped, sys, fuelLeft, limits.timeoutMs) : ended('exited', '', 0);
   } catch (e) {

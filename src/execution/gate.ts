@@ -24,7 +24,24 @@ export interface GateContext {
   readonly recordContext: RecordContext;
   /** Checked on every call: once aborted, the run stops as `killed`. */
   readonly signal?: AbortSignal;
+  /** The run's wall-clock deadline, checked every DEADLINE_EVERY calls (so a host without a guard stops a busy guest too). */
+  readonly deadline?: Deadline;
 }
+
+/** When a run must end (`performance.now()` time) and the limit to name; `left` counts calls down to the next look at the clock. */
+export interface Deadline {
+  readonly at: number;
+  readonly timeoutMs: number;
+  left: number;
+}
+
+/**
+ * Calls between looks at the clock: reading it costs about 50 ns, more than the rest of a cheap
+ * call's check, while 64 calls take microseconds. The gate, not the guard, should stop a guest that
+ * is making calls: the guard's TerminateExecution may land inside host code — a store write, a
+ * trace entry half made — where the gate stops between calls.
+ */
+export const DEADLINE_EVERY = 64;
 
 /** The errno a policy deny returns: WASI's "capabilities insufficient". */
 export const DENY_ERRNO = E.NOTCAPABLE;
@@ -108,6 +125,11 @@ export function secureSyscall(name: SyscallName, args: Args, ctx: GateContext): 
   const sys = ctx.sys;
   if (sys.stopped !== undefined) throw sys.stopped;
   if (ctx.signal?.aborted) sys.stop(new GuestStop('killed', 137, 'the run was cancelled by its host'));
+  const dl = ctx.deadline;
+  if (dl !== undefined && --dl.left <= 0) {
+    dl.left = DEADLINE_EVERY;
+    if (performance.now() > dl.at) sys.stop(new GuestStop('timed-out', 124, `the guest ran past its ${dl.timeoutMs} ms wall-clock limit`));
+  }
   sys.mem.refresh();
   const hooks = ctx.hooks;
   if (sys.env === undefined && (name === 'environ_get' || name === 'environ_sizes_get')) sys.env = visibleEnv(ctx);

@@ -27,6 +27,16 @@ import { MerkleFrontier } from './merkle.ts';
 import { compileRedaction } from './redact.ts';
 import { FLAG, flagsOf, scoreRun, type ScoreInput } from './score.ts';
 
+/**
+ * The lost acknowledgement of a synchronous sink: the store says it already holds exactly this
+ * batch (TRACE_INVALID with `have` = its end). It happens when the wall-clock guard cut the run off
+ * after the store committed and before the recorder heard; only this recorder writes its run, so
+ * the lines stored are these.
+ */
+function storedAlready(e: unknown, batch: { from: number; lines: readonly string[] }): boolean {
+  return e instanceof KernelError && e.code === 'TRACE_INVALID' && e.details['have'] === batch.from + batch.lines.length && e.details['fromSeq'] === batch.from;
+}
+
 /** Write-behind persistence that resolves once `lines` are stored as lines `fromSeq..` of the run (TraceStore.append's contract). */
 export type AsyncTraceSink = (runId: string, fromSeq: number, lines: string[]) => Promise<void>;
 /**
@@ -275,7 +285,7 @@ class Recorder implements DnaRecorder {
       try {
         this.#sink!(this.runId, batch.from, batch.lines);
       } catch (e) {
-        return this.#sinkError(e, batch.from, batch.lines.length);
+        if (!storedAlready(e, batch)) return this.#sinkError(e, batch.from, batch.lines.length);
       }
       this.#log.accept(batch);
     }
