@@ -88,6 +88,13 @@ export function utf8Bytes(s: string): Uint8Array {
 }
 
 /** Decodes one iovec array: pairs of (ptr, len) at `iovs`, `count` entries. Throws E.FAULT / E.INVAL. */
+/**
+ * Bytes one read or write moves at most. Iovecs may all point at the same buffer, so what a call
+ * names is bounded by count × memory, not by memory: 2,000 iovecs over one 1 MiB buffer ask the
+ * host to gather 2 GB before any cap applies.
+ */
+export const IO_MAX = 16 * 1024 * 1024;
+
 export function readIovecs(mem: GuestMemory, iovs: number, count: number): { ptrs: Uint32Array; lens: Uint32Array; total: number } {
   // 8 bytes per iovec: an array past the end of memory is a fault before anything is read.
   mem.check(iovs, count * 8);
@@ -105,5 +112,15 @@ export function readIovecs(mem: GuestMemory, iovs: number, count: number): { ptr
   }
   // POSIX: a total length that does not fit in ssize_t is EINVAL.
   if (total > 0x7fffffff) throw E.INVAL;
+  if (total > IO_MAX) {
+    // a short count, as POSIX allows: the caller loops, and the host never gathers gigabytes at once
+    let left = IO_MAX;
+    for (let i = 0; i < count; i++) {
+      const l = Math.min(lens[i]!, left);
+      lens[i] = l;
+      left -= l;
+    }
+    total = IO_MAX;
+  }
   return { ptrs, lens, total };
 }
