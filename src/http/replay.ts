@@ -46,7 +46,7 @@ export function registerReplay(api: Api, deps: ApiDeps): void {
     const bytes = await guestBytes(body, deps);
     const outcome = await replayGuest(deps.kernel, {
       trace: text, publicKey: deps.publicKey, bytes, trustRoots: deps.trustRoots, allowUnsigned: body.allowUnsigned === true,
-      source: sourceOf(body), name: body.name ?? defaultName(body), args: body.args ?? [], env: Object.entries(body.env ?? {}), keepOutput: true,
+      source: sourceOf(body), name: body.name ?? defaultName(body), args: body.args ?? [], env: [...(body.env ?? new Map<string, string>())], keepOutput: true,
     });
     return c.json(replayResponse(outcome));
   });

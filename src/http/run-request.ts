@@ -34,7 +34,12 @@ export const invocationFields = {
   /** argv[0], by convention the file name the guest was given as. */
   name: z.string().min(1).max(255).optional(),
   args: z.array(z.string().max(64 * 1024)).max(4096).optional(),
-  env: z.record(z.string().regex(/^[^=\0]+$/, 'a variable name holds no "=" and no NUL').max(1024), z.string().max(64 * 1024)).optional(),
+  // Read as entries before zod builds an object: a record's output object would drop a variable
+  // named `__proto__` (an assignment, not a key) with no decision and no trace entry.
+  env: z.preprocess(
+    (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? new Map(Object.entries(v)) : v),
+    z.map(z.string().regex(/^[^=\0]+$/, 'a variable name holds no "=" and no NUL').max(1024), z.string().max(64 * 1024)),
+  ).optional(),
 };
 
 /** A body names its guest exactly once. */
@@ -61,9 +66,17 @@ export interface RunPolicy {
   readonly policy: BuiltinPolicyName | PolicyDocument[];
   /** The configured platform layer is replaced: the caller needs `policies:write`. */
   readonly replacesPlatform: boolean;
+  /** A caller-written layer escalates to quarantine: the caller needs `quarantine:admin`. */
+  readonly quarantines?: boolean;
 }
 
 const builtinOf = (p: LoadedPolicy) => (p.source.startsWith('builtin:') ? (p.source.slice('builtin:'.length) as BuiltinPolicyName) : undefined);
+
+/**
+ * Whether caller-written layers escalate to quarantine: that outlives the run (the identity is
+ * refused everywhere until an admin releases it), so it is not a narrowing a run may ask for.
+ */
+const quarantines = (docs: readonly PolicyDocument[]) => docs.some((d) => d.escalation.some((e) => e.action === 'quarantine'));
 
 /**
  * The policy of one run.
@@ -96,7 +109,7 @@ export function runPolicy(asked: RunBody['policy'], policies: readonly LoadedPol
     if (docs.slice(0, top.length).some((d) => d.layer !== 'platform')) {
       throw new KernelError('POLICY_INVALID', 'request body field "policy": platform layers come first (platform → tenant → package → run)', { field: 'policy' });
     }
-    return { policy: under(top, docs.slice(top.length)), replacesPlatform: true };
+    return { policy: under(top, docs.slice(top.length)), replacesPlatform: true, quarantines: quarantines(docs) };
   }
-  return { policy: under([platformDoc], docs), replacesPlatform: false };
+  return { policy: under([platformDoc], docs), replacesPlatform: false, quarantines: quarantines(docs) };
 }

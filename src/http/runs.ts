@@ -54,9 +54,10 @@ export function registerRuns(api: Api, deps: ApiDeps): void {
     requireScope(principal, 'runs:execute', 'run guests');
     const body = await readJson(c.req.raw, runBodySchema, deps.maxBodyBytes);
     const tenant = tenantFor(principal, body.tenant);
-    const env = Object.entries(body.env ?? {});
-    const { policy, replacesPlatform } = runPolicy(body.policy, deps.policies, tenant, env.map(([k]) => k));
+    const env = [...(body.env ?? new Map<string, string>())];
+    const { policy, replacesPlatform, quarantines } = runPolicy(body.policy, deps.policies, tenant, env.map(([k]) => k));
     if (replacesPlatform) requireScope(principal, 'policies:write', 'replace the configured platform policy layer');
+    if (quarantines) requireScope(principal, 'quarantine:admin', 'send a policy layer whose escalation quarantines an identity (it outlives the run)');
     const bytes = await guestBytes(body, deps);
     const run = await runGuest(deps.kernel, {
       bytes, trustRoots: deps.trustRoots, allowUnsigned: body.allowUnsigned === true, policy, tenant,

@@ -297,6 +297,24 @@ describe('auth', () => {
     assert.equal((await req(app, 'GET', '/v1/runs', undefined, bearer(TOKENS.FORGE_API_TOKEN_READER))).status, 200);
   });
 
+  it('a run layer whose escalation quarantines an identity needs quarantine:admin (it outlives the run, in any tenant)', async () => {
+    const layer = { version: 1, id: 'caller', layer: 'run', rules: [], escalation: [{ below: 100, action: 'quarantine' }] };
+    const r = await req(app, 'POST', '/v1/runs', { ...run, tenant: 'victim', policy: [layer] }, bearer(TOKENS.FORGE_API_TOKEN_RUNNER));
+    assert.deepEqual([r.status, r.json.error.code, r.json.error.details.scope], [403, 'FORBIDDEN', 'quarantine:admin']);
+    const narrowing = { ...layer, escalation: [{ below: 100, apply: 'strict' }] };
+    assert.equal((await req(app, 'POST', '/v1/runs', { ...run, tenant: 'victim', policy: [narrowing] }, bearer(TOKENS.FORGE_API_TOKEN_RUNNER))).status, 200, 'a tier applied within the run is a narrowing');
+    assert.equal((await req(app, 'POST', '/v1/runs', { ...run, tenant: 'victim2', policy: [layer] }, bearer(TOKENS.FORGE_API_TOKEN_ADMIN))).status, 200);
+  });
+
+  it('a variable named __proto__ reaches the gate like any other (decided and recorded, not dropped)', async () => {
+    const r = await req(app, 'POST', '/v1/runs', { ...run, env: JSON.parse('{"__proto__": "x", "WHO": "y"}') as object }, bearer(TOKENS.FORGE_API_TOKEN_ADMIN));
+    assert.equal(r.status, 200);
+    const trace = await req(app, 'GET', `/v1/runs/${r.json.runId}/trace`, undefined, bearer(TOKENS.FORGE_API_TOKEN_ADMIN));
+    const text = await trace.res.text();
+    assert.match(text, /"env":"__proto__"/, 'the trace has a decision for __proto__');
+    assert.match(text, /"env":"WHO"/);
+  });
+
   it('a tenant-bound token runs as its tenant and sees only its tenant\'s runs', async () => {
     const acme = bearer(TOKENS.FORGE_API_TOKEN_ACME);
     const mine = await req(app, 'POST', '/v1/runs', run, acme);
