@@ -41,3 +41,16 @@ const JSON_UNSAFE = /[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 export function escapeJsonText(json: string): string {
   return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// Everything a terminal obeys but line breaks and tabs: what no printed line should carry raw.
+const TERMINAL_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Output text (lines, or JSON from JSON.stringify) with every control character but `\n` and `\t`,
+ * every bidi control and line separator, and every lone surrogate written as `\uXXXX`: the last
+ * line of defence of the CLI's printer, valid inside JSON strings. Text that holds strings from a
+ * guest or an author is escaped with `escapeText` first, which also makes it unambiguous. Throws nothing.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

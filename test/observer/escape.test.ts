@@ -272,3 +272,22 @@ test('escapeJsonText: what JSON leaves raw is written as \\u escapes, and the JS
   assert.deepEqual(JSON.parse(safe), value);
   assert.ok(safe.includes('\\u0085') && safe.includes('\\u2028') && safe.includes('\\u202e'));
 });
+
+test('forge pack and forge verify show an author\'s file names and a root\'s key names escaped: no forged "verified" line', async () => {
+  const { fixture: fx, forge: run, scratch: tmp } = await import('../wasi/forge.ts');
+  const dir = tmp();
+  const hostile = '\u001b[31mRED\u001b]0;pwned\u0007\u202eevil\r\nverified acme/trusted@9.9.9 (command)';
+  assert.equal(run(['keygen', '--out', join(dir, 'author.json')]).code, 0);
+  assert.equal(run(['trust', 'init', '--key', join(dir, 'author.json'), '--out', join(dir, 'root.json'), '--name', 'lab\u001b[31mRED\u202ex']).code, 0);
+  writeFileSync(join(dir, 'm.json'), '{"name":"acme/hello","version":"1.0.0"}');
+  writeFileSync(join(dir, 'f.txt'), 'hi');
+  const pack = run(['pack', fx('wasi-proc'), '--manifest', join(dir, 'm.json'), '--key', join(dir, 'author.json'), '--file', `/etc/${hostile}=${join(dir, 'f.txt')}`, '--out', join(dir, 'p.forgepkg')]);
+  assert.equal(pack.code, 0, pack.stderr);
+  const verify = run(['verify', join(dir, 'p.forgepkg'), '--trust', join(dir, 'root.json')]);
+  assert.equal(verify.code, 0, verify.stderr);
+  for (const [what, text] of [['pack', pack.stdout], ['verify', verify.stdout]] as const) {
+    assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, `${what} printed a raw control character: ${JSON.stringify(text)}`);
+    assert.equal(text.split('\n').filter((l) => l.startsWith('verified acme/trusted')).length, 0, `${what}: a forged line`);
+  }
+  assert.match(verify.stdout, /\\x1b\[31mRED/);
+});

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { KernelError } from '../../../src/errors.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import { packPackage, parsePackage } from '../../../src/crypto/index.ts';
 import { cliCrypto, collect, out, parseCount, readBytes, readJson, readKey, writeAtomic } from './package-io.ts';
 import { summarizeContent } from './inspect.ts';
@@ -29,7 +30,7 @@ export function registerPack(program: Command): void {
       );
       writeAtomic(o.out, bytes);
       const pkg = parsePackage(bytes);
-      out(`packed ${pkg.manifest.name}@${pkg.manifest.version} → ${o.out} (${bytes.length} bytes)`);
-      for (const line of summarizeContent(pkg)) out(`  ${line}`);
+      out(`packed ${escapeText(`${pkg.manifest.name}@${pkg.manifest.version}`)} → ${o.out} (${bytes.length} bytes)`);
+      for (const line of summarizeContent(pkg)) out(`  ${escapeText(line)}`);
     });
 }

@@ -1,6 +1,7 @@
 /** File helpers shared by the package and trust commands: every failure is a KernelError. */
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { KernelError, type ErrorCode } from '../../../src/errors.ts';
+import { terminalSafe } from '../../../src/observer/escape.ts';
 import { parseKeyFile, parseTrustRoot, resolveCrypto, trustRootDocument, type KeyPair, type TrustRoot } from '../../../src/crypto/index.ts';
 import { nodeCrypto } from '../crypto.ts';
 
@@ -72,6 +73,7 @@ export function describeRoot(root: TrustRoot): string {
   return `trust root v${root.version}: ${live} active key(s)${root.revoked.size ? `, ${root.revoked.size} revoked` : ''}, root threshold ${root.threshold}, package threshold ${root.packageThreshold}, expires ${new Date(root.expires).toISOString()}`;
 }
 
+/** Prints a line of the CLI's output; nothing in it can drive the terminal (terminalSafe). */
 export const out = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${terminalSafe(line)}\n`);
 };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { toHex } from '../../../src/crypto/encoding.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import { DEFAULT_MAX_PACKAGE_BYTES, verifyPackage, verifyTrustRoot } from '../../../src/crypto/index.ts';
 import { cliCrypto, out, parseCount, readBytes, readRoot } from './package-io.ts';
 
@@ -21,11 +22,12 @@ export function registerVerify(program: Command): void {
         out(JSON.stringify({ verified: true, manifest: v.manifest, packageDigest: v.packageDigest, moduleDigest: v.moduleDigest, moduleBytes: v.module.length, files, signers: v.signers, rootVersion: v.rootVersion }, null, 2));
         return;
       }
-      out(`verified ${v.manifest.name}@${v.manifest.version} (${v.manifest.kind})`);
+      // the manifest, the file names and the signers' names are the author's and the root's words
+      out(escapeText(`verified ${v.manifest.name}@${v.manifest.version} (${v.manifest.kind})`));
       out(`  package  sha256:${v.packageDigest}`);
       out(`  module   sha256:${v.moduleDigest} (${v.module.length} bytes)`);
-      for (const f of files) out(`  file     ${f.path} (${f.bytes} bytes)`);
-      for (const s of v.signers) out(`  signer   ${s.keyId}${s.name ? ` (${s.name})` : ''}`);
+      for (const f of files) out(`  file     ${escapeText(f.path)} (${f.bytes} bytes)`);
+      for (const s of v.signers) out(`  signer   ${escapeText(`${s.keyId}${s.name ? ` (${s.name})` : ''}`)}`);
       out(`  root     v${v.rootVersion}`);
     });
 }
