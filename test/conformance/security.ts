@@ -199,4 +199,16 @@ export const securityCases: ConformanceCase[] = [
       assert(/locals/.test(e.message), e.message);
     },
   },
+  {
+    name: 'security: a path through an outer mount that lies in a nested one (/a and /a/b) is refused by the sandbox',
+    async run(env) {
+      const fs = new Vfs();
+      const outer = fs.mount('/a');
+      const inner = fs.mount('/a/b');
+      const r = await launchContainer({ platform: env.platform, module: env.fixture('attack-shadowed-mount'), args: ['x'], fs, hooks: allowAll, limits: LIMITS });
+      assertEqual(r.exitCode, NOTCAPABLE, `mkdir b through fd 3 (${r.reason})`);
+      assertEqual([...outer.root.entries.keys()], [], 'nothing made in the outer mount');
+      assertEqual([...inner.root.entries.keys()], [], 'nothing made in the inner mount');
+    },
+  },
 ];

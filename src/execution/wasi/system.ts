@@ -144,10 +144,26 @@ export class WasiSystem {
     const base = canonicalPath(entry.node);
     try {
       const l = lookup(entry.node, path, follow);
-      return { guestPath: joinGuest(canonicalPath(l.parent), l.name), lookup: l, errno: 0 };
+      const guestPath = joinGuest(canonicalPath(l.parent), l.name);
+      this.#notShadowed(guestPath, l.parent.mount);
+      return { guestPath, lookup: l, errno: 0 };
     } catch (e) {
       if (typeof e !== 'number') throw e;
       return { guestPath: normalizeGuest(base, path), lookup: undefined, errno: e };
+    }
+  }
+
+  /**
+   * Refuses a location whose guest path lies in another, nested mount: `--dir outer::/a` and
+   * `--dir inner::/a/b` both answer to `/a/b/x`, but through fd `/a` that path is the outer host
+   * directory's `b/x` — a grant for `/a/b/**` (the inner mount) must not reach it. The policy
+   * names paths by their absolute guest path, so a path must name one place.
+   * @throws E.NOTCAPABLE (the sandbox's answer, recorded before any policy question)
+   */
+  #notShadowed(guestPath: string, mount: DirNode['mount']): void {
+    for (const m of this.vfs.mounts) {
+      if (m === mount || m.absPath.length <= mount.absPath.length) continue;
+      if (guestPath === m.absPath || guestPath.startsWith(m.absPath === '/' ? '/' : `${m.absPath}/`)) throw E.NOTCAPABLE;
     }
   }
 
