@@ -1,10 +1,12 @@
 /**
  * One pass over a stored trace: parse every line, demand its canonical form, recompute the chain
- * and the Merkle tree, check each checkpoint's size, root and head and the summary's statements
- * against what the entries give. It stops at the first structural fault and collects the
- * signatures for `verifyTrace` to check. The walk takes lines one at a time and keeps, per entry,
- * only its chain hash and line number (36 bytes), so a trace of millions of entries is checked in
- * bounded memory; explain, proofs and replay ask it to keep the parsed entries too.
+ * and the Merkle tree, check each checkpoint's size, root and head, that one comes at least every
+ * `checkpointInterval` entries (docs/dna.md § Checkpoint placement), the summary's statements
+ * against what the entries give, and that nothing follows the summary. It stops at the first
+ * structural fault and collects the signatures for `verifyTrace` to check. The walk takes lines
+ * one at a time and keeps, per entry, only its chain hash and line number (36 bytes), so a trace
+ * of millions of entries is checked in bounded memory; explain, proofs and replay ask it to keep
+ * the parsed entries too.
  */
 import { canonicalJson } from '../crypto/canonical-json.ts';
 import type { DsseEnvelope } from '../crypto/dsse.ts';
@@ -140,6 +142,10 @@ class Walk {
   line(text: string, unterminated: boolean): boolean {
     const line = ++this.#lineNo;
     const n = this.#n;
+    // The summary is the last line: any byte after it — a whole line, an empty one, whitespace, a
+    // fragment without a final newline — is something added to a finished trace, never a torn write.
+    const s = this.#summary;
+    if (s) return this.#stop(line, `line ${line} follows the closing summary at line ${s.line}${unterminated ? ', appended without a final newline' : ''}: nothing may come after the summary`, undefined);
     let p: ReturnType<typeof parseLine>;
     try {
       p = parseLine(text);
@@ -150,8 +156,6 @@ class Walk {
       }
       return this.#stop(line, `line ${line}${n > 0 ? ` (after entry ${n - 1})` : ''} is not a valid trace line: ${isKernelError(e) ? e.message : String(e)}`, n);
     }
-    const s = this.#summary;
-    if (s) return this.#stop(line, `line ${line} follows the closing summary (line ${s.line})`, undefined);
     if (p.t === 'checkpoint') return this.#checkpoint(p.checkpoint, text, line);
     if (p.t === 'summary') return this.#closing(p.envelope, text, line);
     this.#lastWasCheckpointOf = -1;
@@ -165,6 +169,11 @@ class Walk {
       }
       return this.#stop(line, `line ${line} repeats entry ${e.seq} where entry ${n} was expected (duplicated or reordered)`, n);
     }
+    if (n > 0 && n >= this.#dueAt()) {
+      const last = this.#checkpoints[this.#checkpoints.length - 1];
+      const since = last ? `the checkpoint at line ${last.line} (over entries 0..${last.size - 1})` : 'the start of the trace';
+      return this.#stop(line, `no checkpoint follows entry ${n - 1}: the genesis sets checkpointInterval ${this.#genesis!.checkpointInterval}, so one was due there, ${n - (last?.size ?? 0)} entries since ${since}; line ${line} holds entry ${n} instead (a checkpoint was deleted)`, n - 1);
+    }
     if (e.kind === 'genesis') {
       if (e.format !== TRACE_FORMAT) return this.#stop(line, `entry 0 names format "${e.format}"; this verifier reads ${TRACE_FORMAT}`, 0, 'invalid');
       this.#genesis = e;
@@ -174,6 +183,16 @@ class Walk {
     if (!equalBytes(hash, p.hash)) return this.#stop(line, `entry ${n} at line ${line} does not match its chain hash: its content or its hash was altered`, n);
     this.#admit(e, hash, line);
     return true;
+  }
+
+  /**
+   * The number of entries by which the next checkpoint must have come: `checkpointInterval` after
+   * the previous one (or the start), but never 1 — the recorder considers a cut only after it
+   * records a call or drop record, so it never cuts after the genesis alone (docs/dna.md).
+   */
+  #dueAt(): number {
+    const last = this.#checkpoints[this.#checkpoints.length - 1];
+    return Math.max((last?.size ?? 0) + this.#genesis!.checkpointInterval, 2);
   }
 
   /** Encodes `e` (kept for #render) and returns its chain hash after `prev`. */
