@@ -71,6 +71,22 @@ export const dnaCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'dna: bytes after the closing summary and a deleted checkpoint do not verify',
+    async run(env) {
+      const { text } = await record(env);
+      const crypto = resolveCrypto(env.platform.crypto);
+      for (const tail of ['x', ' ', '\n', '{"k":1}']) {
+        const r = await verifyTrace(text + tail, { crypto });
+        assertEqual(r.status, 'tampered', `${JSON.stringify(tail)} after the summary`);
+      }
+      const lines = text.split('\n');
+      const firstCheckpoint = lines.findIndex((l) => l.includes('"checkpoint"'));
+      assert(firstCheckpoint > 0, 'the trace has a checkpoint');
+      const without = [...lines.slice(0, firstCheckpoint), ...lines.slice(firstCheckpoint + 1)].join('\n');
+      assertEqual((await verifyTrace(without, { crypto })).status, 'tampered', 'a deleted checkpoint');
+    },
+  },
+  {
     name: 'dna: inclusion and consistency proofs verify on their own',
     async run(env) {
       const { text } = await record(env);
