@@ -160,3 +160,18 @@ test('a quarantined identity is refused at launch (125) until released', () => {
   assert.match(r.stderr, /error QUARANTINED: container local\/[0-9a-f]{64} is quarantined/);
   assert.equal(r.stdout, '');
 });
+
+test('--policy given several times layers the documents in order; a built-in name stands alone', () => {
+  const dir = scratch();
+  const platform = join(dir, 'platform.json');
+  const run = join(dir, 'run.json');
+  writeFileSync(platform, JSON.stringify({ version: 1, id: 'p', layer: 'platform', unlisted: 'deny', rules: [{ id: 'all', effect: 'allow', actions: ['*'] }] }));
+  writeFileSync(run, JSON.stringify({ version: 1, id: 'r', layer: 'run', rules: [{ id: 'quiet', effect: 'deny', actions: ['fd_write'] }] }));
+  const both = runFixture('wasi-stdio', { dir: false, flags: ['--policy', platform, '--policy', run], input: 'x' });
+  const one = runFixture('wasi-stdio', { dir: false, flags: ['--policy', platform], input: 'x' });
+  assert.notEqual(one.stdout, '', 'the platform layer alone lets the guest write');
+  assert.equal(both.stdout, '', 'the run layer narrows it: every write is denied');
+  const mixed = forge(['run', fixture('wasi-proc'), '--allow-unsigned', '--policy', 'permissive', '--policy', run, '--', 'exit', '0']);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /error BAD_REQUEST: --policy permissive is a built-in policy and stands alone/);
+});

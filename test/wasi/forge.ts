@@ -64,9 +64,11 @@ export function allowAllPolicy(): string {
   return file;
 }
 
-/** `forge run FIXTURE --allow-unsigned --policy permissive [--dir TMP::/] …` — the review's invocation. */
+/** `forge run FIXTURE --allow-unsigned --policy permissive [--dir TMP::/] …` — the review's invocation (a `--policy` in `flags` replaces permissive). */
 export function runFixture(name: string, opts: { dir?: string | false; flags?: readonly string[]; args?: readonly string[]; input?: string; dataDir?: string } = {}): ForgeResult {
   const dir = opts.dir === false ? undefined : opts.dir ?? scratch();
-  const flags = ['--allow-unsigned', '--policy', 'permissive', '--data-dir', opts.dataDir ?? scratch(), ...(dir ? ['--dir', `${dir}::/`] : []), ...(opts.flags ?? [])];
+  // --policy given in `flags` replaces the default (several --policy flags are layers of one graph)
+  const policy = opts.flags?.includes('--policy') ? [] : ['--policy', 'permissive'];
+  const flags = ['--allow-unsigned', ...policy, '--data-dir', opts.dataDir ?? scratch(), ...(dir ? ['--dir', `${dir}::/`] : []), ...(opts.flags ?? [])];
   return forge(['run', fixture(name), ...flags, ...(opts.args ? ['--', ...opts.args] : [])], opts.input === undefined ? {} : { input: opts.input });
 }

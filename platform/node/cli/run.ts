@@ -22,7 +22,7 @@ import { guestOutput, note, processStdin, stdioTty } from './run-io.ts';
 interface RunOptions {
   trust?: string;
   allowUnsigned?: boolean;
-  policy: string;
+  policy: string[];
   dir: string[];
   dirRo: string[];
   env: string[];
@@ -38,14 +38,20 @@ interface RunOptions {
 const NO_WRITE_BACK: ReadonlySet<string> = new Set(['quarantined', 'denied', 'timed-out', 'killed']);
 
 function policyOf(o: RunOptions, hasGrants: boolean): BuiltinPolicyName | PolicyDocument[] {
-  const name = o.policy;
-  if (name === 'baseline' || name === 'strict' || name === 'permissive') {
+  const given = o.policy.length === 0 ? ['baseline'] : o.policy;
+  const builtin = given.filter((p): p is BuiltinPolicyName => p === 'baseline' || p === 'strict' || p === 'permissive');
+  if (builtin.length > 0) {
+    if (given.length > 1) {
+      throw new KernelError('BAD_REQUEST', `--policy ${builtin[0]} is a built-in policy and stands alone; to layer documents, give each as a file (--policy platform.json --policy run.json)`);
+    }
+    const name = builtin[0]!;
     if (name !== 'permissive' && hasGrants) {
       note(`warning: policy ${name} grants no files and no environment; --dir/--env are mounted but every access is denied (use --policy permissive)`);
     }
     return name;
   }
-  return [parsePolicyText(new TextDecoder().decode(readBytes(name, 'policy')), name)];
+  // Several files are the layers of one graph, in the order given (platform → tenant → package → run).
+  return given.map((file) => parsePolicyText(new TextDecoder().decode(readBytes(file, 'policy')), file));
 }
 
 async function execute(target: string, args: readonly string[], o: RunOptions): Promise<number> {
@@ -146,7 +152,7 @@ export function registerRun(program: Command): void {
     .argument('[args...]', 'arguments for the guest, after -- (argv[0] is the target\'s file name)')
     .option('--trust <root.json>', 'the trust root that verifies a package')
     .option('--allow-unsigned', 'run a bare .wasm; its provenance is recorded as unsigned')
-    .option('--policy <file|baseline|permissive|strict>', 'a policy document, or a built-in policy', 'baseline')
+    .option('--policy <file|baseline|permissive|strict>', 'a policy document, or a built-in policy (default baseline); repeat with files to layer them', collect, [])
     .option('--dir <HOST[::GUEST]>', 'mount a host directory read-write (at GUEST, or at HOST as given) (repeatable)', collect, [])
     .option('--dir-ro <HOST[::GUEST]>', 'mount a host directory read-only (repeatable)', collect, [])
     .option('--env <NAME=VALUE>', 'offer an environment variable (repeatable)', collect, [])
