@@ -18,6 +18,8 @@ import type { DirNode, Inode } from '../../src/execution/wasi/inode.ts';
 import type { Mount } from '../../src/execution/wasi/inode.ts';
 import type { Vfs } from '../../src/execution/wasi/vfs.ts';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export interface HostMount {
   readonly mount: Mount;
   /** The real path of the host directory. */
@@ -131,7 +133,17 @@ export function loadHostDir(vfs: Vfs, hostPath: string, guestPath: string, optio
   const walk = (dir: DirNode, rel: string) => {
     const names = new Set<string>();
     hm.loadedNames.set(dir, names);
-    for (const ent of readdirSync(join(hostDir, rel), { withFileTypes: true })) {
+    for (const raw of readdirSync(join(hostDir, rel), { encoding: 'buffer' })) {
+      // WASI names are UTF-8: a host name that is not cannot be named by the guest (and would be
+      // decoded lossily into another name), so it is not mounted.
+      let name: string;
+      try {
+        name = strictUtf8.decode(raw);
+      } catch {
+        (hm.refused as string[]).push(`${rel === '' ? '' : `${rel}/`}${new TextDecoder().decode(raw)} (a name that is not UTF-8)`);
+        continue;
+      }
+      const ent = { name };
       const relPath = rel === '' ? ent.name : `${rel}/${ent.name}`;
       const abs = join(hostDir, relPath);
       if (kernelPaths.has(abs)) {

@@ -142,3 +142,14 @@ test('the kernel\'s own state and this run\'s trace, inside a mounted directory,
   assert.notEqual(own.code, 0);
   assert.match(own.stderr, /error BAD_REQUEST: --dir \.forge is the kernel's own state/);
 });
+
+test('a host name that is not UTF-8 is not mounted (reported), and the run goes on', () => {
+  const host = scratch();
+  const data = join(host, 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'ok.txt'), 'x');
+  writeFileSync(Buffer.concat([Buffer.from(`${data}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'y');
+  const r = forge(['run', fixture('wasi-proc'), '--allow-unsigned', '--policy', 'permissive', '--dir', `${data}::/data`, '--data-dir', scratch(), '--', 'exit', '0']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: not mounted: bad-.*\(a name that is not UTF-8\)/);
+});
