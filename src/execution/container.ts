@@ -65,6 +65,7 @@ export interface ContainerResult {
   readonly stdout: Uint8Array;
   readonly stderr: Uint8Array;
   readonly fuelUsed: bigint;
+  /** The guest's linear memory at the end — all its memories together (memory never shrinks, so this is the peak). */
   readonly peakMemoryBytes: number;
   /** One sentence a person can read. */
   readonly reason: string;
@@ -145,7 +146,7 @@ const GUARD_GRACE_MS = 100;
 /**
  * Runs one WASI command to completion.
  * @throws KernelError when the run is refused before start: PKG_INVALID_WASM, WASM_LIMIT_EXCEEDED, MEMORY_LIMIT (instrumentation),
- *   TIMEOUT (instrumenting and compiling took longer than the run's `timeoutMs`),
+ *   TIMEOUT (instrumenting, compiling and instantiating took longer than the run's `timeoutMs`),
  *   WASM_IMPORT_REFUSED (an import the kernel does not offer), WASM_COMPILE_FAILED / WASM_NOT_BUNDLED (loader), WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, CONFIG_INVALID (limits)
  */
 export async function launchContainer(options: ContainerOptions): Promise<ContainerResult> {
@@ -205,18 +206,26 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
   };
 
   let instance: WebAssembly.Instance;
+  // Instantiating allocates the memories and tables and copies the segments: work before the start,
+  // under the same deadline. The engine does it in one task, so a late one is refused when it ends.
+  const lateInstantiate = () => new KernelError('TIMEOUT', `instantiating the module took longer than the run's ${limits.timeoutMs} ms limit`, { timeoutMs: limits.timeoutMs });
   try {
     checkCompiledImports(module, WASI_IMPORT_TABLE);
-    instance = await WebAssembly.instantiate(module, createWasiImports(ctx));
+    instance = await beforeDeadline(WebAssembly.instantiate(module, createWasiImports(ctx)), deadline, lateInstantiate);
   } catch (e) {
+    if (e instanceof KernelError && e.code === 'TIMEOUT') throw e;
     throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated');
   }
+  if (performance.now() >= deadline) throw lateInstantiate();
   const exports = instance.exports;
   fuelGlobal = exports[FUEL_EXPORT] as WebAssembly.Global | undefined;
   if (fuelGlobal === undefined) throw new KernelError('INTERNAL', `the instrumented module has no ${FUEL_EXPORT} export`);
   fuelGlobal.value = budget;
   const memory = exports['memory'] instanceof WebAssembly.Memory ? exports['memory'] : undefined;
   if (memory) sys.mem.bind(memory);
+  // Every memory is exported once instrumented (MEMORY_EXPORT_PREFIX): the peak is their sum, and a memory never shrinks.
+  const memories = new Set(Object.values(exports).filter((x): x is WebAssembly.Memory => x instanceof WebAssembly.Memory));
+  const memoryBytes = () => { let n = 0; for (const m of memories) n += m.buffer.byteLength; return n; };
   const entry = exports[options.entry ?? '_start'] as () => unknown;
 
   setState('running');
@@ -237,7 +246,7 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     stdout: sys.stdout.bytes(),
     stderr: sys.stderr.bytes(),
     fuelUsed: fuelUsed(),
-    peakMemoryBytes: memory?.buffer.byteLength ?? 0,
+    peakMemoryBytes: memoryBytes(),
     fs: sys.vfs,
     durationMs: performance.now() - t0,
     ...(memory && SNAPSHOT.has(end.status) ? { memory: new Uint8Array(memory.buffer.slice(0)) } : {}),

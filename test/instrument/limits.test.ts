@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { launchContainer } from '../../src/execution/container.ts';
 import { KernelError } from '../../src/errors.ts';
 import { createInstrumenter, instrument, instrumentAsync } from '../../src/execution/instrument/index.ts';
-import { MODULE_LIMITS, type ModuleLimit } from '../../src/execution/instrument/limits.ts';
+import { MODULE_LIMITS, moduleWorkCap, type ModuleLimit } from '../../src/execution/instrument/limits.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import type { GateHooks } from '../../src/ports/gate-hooks.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
@@ -101,21 +101,21 @@ function lebLen(v: number): number {
 
 const cap = (limit: ModuleLimit) => MODULE_LIMITS[limit].max;
 
-/** `run` throws WASM_LIMIT_EXCEEDED for `limit`, reporting `value` and `offset` (each checked when given). */
-function overLimit(run: () => unknown, limit: ModuleLimit, value: number | undefined, offset?: number): KernelError {
+/** `run` throws WASM_LIMIT_EXCEEDED for `limit`, reporting `value` and `offset` (each checked when given) and the cap `max`. */
+function overLimit(run: () => unknown, limit: ModuleLimit, value: number | undefined, offset?: number, max = cap(limit)): KernelError {
   let caught: unknown;
   try { run(); } catch (e) { caught = e; }
   assert.ok(caught instanceof KernelError, `a KernelError, got ${String(caught)}`);
   assert.equal(caught.code, 'WASM_LIMIT_EXCEEDED', caught.message);
   assert.equal(caught.details['limit'], limit, caught.message);
   if (value !== undefined) assert.equal(caught.details['value'], value, caught.message);
-  assert.ok(Number(caught.details['value']) > cap(limit), caught.message);
-  assert.equal(caught.details['max'], cap(limit), caught.message);
+  assert.ok(Number(caught.details['value']) > max, caught.message);
+  assert.equal(caught.details['max'], max, caught.message);
   if (offset !== undefined) assert.equal(caught.details['offset'], offset, caught.message);
   // the message alone says which limit, the value found, the cap and where
   assert.match(caught.message, new RegExp(`\\b${limit}\\b`));
   assert.match(caught.message, new RegExp(`\\b${String(caught.details['value'])}\\b`));
-  assert.match(caught.message, new RegExp(`\\b${cap(limit)}\\b`));
+  assert.match(caught.message, new RegExp(`\\b${max}\\b`));
   assert.match(caught.message, new RegExp(`byte ${String(caught.details['offset'])}\\b`));
   return caught;
 }
@@ -156,6 +156,107 @@ test('the review\'s attack: 1.5 million nested blocks are refused in millisecond
   assert.ok(ms < 250, `instrument refused it in ${ms.toFixed(1)} ms`);
   assert.ok(total < 1000, `the run was refused in ${total.toFixed(1)} ms`);
   assert.ok(grew < 100 * MiB && peakGrew < 100 * MiB, `resident memory grew ${(grew / MiB).toFixed(1)} MiB (peak +${(peakGrew / MiB).toFixed(1)} MiB)`);
+});
+
+/** `n` functions of `locals` i64 locals and the code `build` writes each (after a `_start` that calls them all), as a command. */
+function localsCommand(n: number, locals: number, build: (b: Bytes) => void = () => {}): Built {
+  const start = bytes().byte(0);
+  for (let i = 1; i <= n; i++) start.byte(0x10).leb(i);
+  const fn = bytes().byte(1).leb(locals).byte(0x7e);
+  build(fn);
+  const f = fn.byte(0x0b).done();
+  const c = bytes().leb(n + 1);
+  const s = start.byte(0x0b).done();
+  c.leb(s.length).raw(s);
+  for (let i = 0; i < n; i++) c.leb(f.length).raw(f);
+  return mod(TYPE0, funcs(n + 1), [7, bytes().byte(1, 6, ...new TextEncoder().encode('_start'), 0, 0).done()], [10, c.done()]);
+}
+/** The moduleCompileWork cap of `m`, whose last section is its code. */
+const workCap = (m: Built) => moduleWorkCap(m.bytes.length - m.at(10));
+
+test('the review\'s locals attack: 20,000 functions of 49,998 locals (5.6–9.3 s of compiling for 20,000 fuel) are refused in milliseconds', async () => {
+  const built = localsCommand(20_000, 49_998);
+  const attack = built.bytes;
+  assert.ok(attack.length < 250_000, `${attack.length} bytes`);
+  const t0 = performance.now();
+  overLimit(() => instrument(attack), 'moduleCompileWork', undefined, undefined, workCap(built));
+  await assert.rejects(
+    launchContainer({ platform, module: attack, hooks, limits: { timeoutMs: 60_000, fuel: 100_000_000 } }),
+    (x) => x instanceof KernelError && x.code === 'WASM_LIMIT_EXCEEDED' && x.details['limit'] === 'moduleCompileWork',
+  );
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1000, `refused in ${ms.toFixed(0)} ms`);
+});
+
+test('locals × control points: a few KB of loops, ifs or br_table targets over 49,998 locals are refused at the function', () => {
+  // each of these took V8's baseline compiler 2–25 s and 0.8–5.9 GB before (one function, called once)
+  const shapes: [string, (b: Bytes) => void][] = [
+    ['10,000 loops (30 KB)', (b) => b.repeat(10_000, 0x03, 0x40, 0x0b)],
+    ['1,000 ifs (14 KB)', (b) => b.repeat(1_000, 0x41, 0x00, 0x04, 0x40, 0x41, 0, 0x1a, 0x41, 0, 0x1a, 0x41, 0, 0x1a, 0x0b)],
+    ['a br_table of 10,000 distinct targets (50 KB)', (b) => {
+      b.repeat(10_000, 0x02, 0x40).byte(0x41, 0x00, 0x0e).leb(9_999);
+      for (let i = 0; i < 10_000; i++) b.leb(i);
+      b.repeat(10_000, 0x0b);
+    }],
+    ['3,000 calls (6 KB)', (b) => b.repeat(3_000, 0x10, 0x00)],
+    ['3,000 memory.fills (27 KB)', (b) => b.repeat(3_000, 0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 11, 0)],
+  ];
+  for (const [what, build] of shapes) {
+    const f = bytes().byte(1).leb(49_998).byte(0x7e);
+    build(f);
+    const m = mod(TYPE0, funcs(1), [5, bytes().byte(1, 0, 1).done()], code(f.byte(0x0b).done()));
+    const e = overLimit(() => instrument(m.bytes), 'compileWork', undefined, m.at(10) + 1 + lebLen(f.len));
+    assert.match(e.message, /locals × control points in function 0/, what);
+  }
+});
+
+test('compileWork: locals × control points of one function, at most 4,194,304', () => {
+  // `loop end` costs nothing, so no charge and no scratch local: 4,096 locals × (entry + 1,023 loops) is the limit exactly
+  const loops = (locals: number, n: number) => oneFunction(bytes().byte(1).leb(locals).byte(0x7f).repeat(n, 0x03, 0x40, 0x0b).byte(0x0b).done());
+  assert.equal(cap('compileWork'), 4096 * 1024);
+  instrument(loops(4096, 1023).bytes);
+  let f = loops(4097, 1023);
+  overLimit(() => instrument(f.bytes), 'compileWork', 4097 * 1024, f.bodyAt);
+  f = loops(4096, 1024);
+  overLimit(() => instrument(f.bytes), 'compileWork', 4096 * 1025, f.bodyAt);
+  // calls count, and the charge instrumentation adds (one site, one scratch local): (L + 1) × (1 + calls + 1)
+  const calls = oneFunction(bytes().byte(1).leb(2000).byte(0x7f).repeat(3000, 0x10, 0x00).byte(0x0b).done());
+  const e = overLimit(() => instrument(calls.bytes), 'compileWork', 2001 * 3002, calls.bodyAt);
+  assert.match(e.message, /once instrumented/);
+});
+
+test('moduleCompileWork: summed over the functions, capped at 8,388,608 plus 8 per byte of code', () => {
+  // empty bodies of 49,998 locals: 49,998 each, no charges; 7 bytes of code each
+  const empties = (n: number) => {
+    const c = bytes().leb(n);
+    for (let i = 0; i < n; i++) c.byte(6, 1).leb(49_998).byte(0x7e, 0x0b);
+    return mod(TYPE0, funcs(n), [10, c.done()]);
+  };
+  assert.equal(moduleWorkCap(0), cap('moduleCompileWork'));
+  const ok = empties(167);
+  assert.ok(167 * 49_998 <= moduleWorkCap(2 + 167 * 7));
+  instrument(ok.bytes);
+  const over = empties(168);
+  overLimit(() => instrument(over.bytes), 'moduleCompileWork', 168 * 49_998, over.at(10) + 2 + 167 * 7, 8_388_608 + 8 * (2 + 168 * 7));
+});
+
+test('the worst that the compile-work limits admit compiles and runs in well under a second', async () => {
+  // two functions at the per-function limit of the costliest shape measured (an if whose arm has its own charge)
+  const perFn = Math.floor(cap('compileWork') / 49_999 / 2) - 2;
+  const ifs = (b: Bytes) => b.repeat(perFn, 0x41, 0x00, 0x04, 0x40, 0x41, 0, 0x1a, 0x41, 0, 0x1a, 0x41, 0, 0x1a, 0x0b);
+  const out = instrument(localsCommand(2, 49_998, ifs).bytes);
+  const peak0 = process.resourceUsage().maxRSS * 1024;
+  const t0 = performance.now();
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(out.bytes as Uint8Array<ArrayBuffer>));
+  (instance.exports['__forge_fuel'] as WebAssembly.Global).value = 10n ** 9n;
+  (instance.exports['_start'] as () => void)();
+  const ms = performance.now() - t0;
+  const grew = process.resourceUsage().maxRSS * 1024 - peak0;
+  assert.ok(ms < 1500, `compiled and ran in ${ms.toFixed(0)} ms (100–250 ms measured)`);
+  assert.ok(grew < 400 * MiB, `peak resident memory grew ${(grew / MiB).toFixed(0)} MiB`);
+  // one more such function is refused
+  const three = localsCommand(3, 49_998, ifs);
+  overLimit(() => instrument(three.bytes), 'moduleCompileWork', undefined, undefined, workCap(three));
 });
 
 test('the attack shape at the nesting limit still instruments, compiles and runs', async () => {

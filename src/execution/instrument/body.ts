@@ -14,6 +14,8 @@
  *
  * Hostile bodies cost at most their size: locals and control nesting are held to their static
  * limits as they are read (limits.ts), so the control stack never grows past the nesting limit.
+ * What the body will cost the engine to compile is counted too (`work`: locals × control points,
+ * docs/limits.md "Compile work"), and held to the compileWork limit once instrumented.
  */
 import { KernelError } from '../../errors.ts';
 import { Writer, bulkChargeLen, chargeLen, u32Len, writeBulkCharge, writeCharge } from './encode.ts';
@@ -62,6 +64,10 @@ export class BodyRewriter {
   private nBulk = 0;
   private narrowBulk = false;
   private locals = 0;
+  /** Control points of the body so far (entry, branches, loops, arms, calls…): see `work`. */
+  private points = 0;
+  /** The compile work of the body last emitted: its locals (scratch included) × its control points (charges included). */
+  work = 0;
   // The body being rewritten: the function (for messages), its range, its local groups, where its
   // code starts, and the scan's state between two calls of `scan` (control depth, segment, units).
   private func = 0;
@@ -112,6 +118,7 @@ export class BodyRewriter {
     this.codeStart = r.pos;
     this.locals = locals;
     this.nSeg = 0; this.nBulk = 0; this.narrowBulk = false;
+    this.points = 1;
     this.top = 0;
     this.push(0, K_FUNC, -1, this.codeStart);
     this.cur = this.newSeg(this.codeStart, -1, ROOT);
@@ -138,6 +145,10 @@ export class BodyRewriter {
       else if (flags[i]! & EXIT || (!(flags[i]! & ROOT) && cost[i]! <= FOLD)) { cost[parent[i]!]! += cost[i]!; cost[i] = 0; }
       if (cost[i]! > 0) sites++;
     }
+    // What the engine's baseline compiler costs (limits.ts, compileWork): every local at every control point.
+    const scratch = sites === 0 && this.nBulk === 0 ? 0 : this.narrowBulk ? 2 : 1;
+    this.work = (locals + scratch) * (this.points + sites + this.nBulk);
+    checkLimit('compileWork', this.work, start, `function ${func}${scratch === 0 ? '' : ' once instrumented'}`);
     if (sites === 0 && this.nBulk === 0) {
       w.u32(end - start);
       w.bytes(r.bytes, start, end);
@@ -250,6 +261,7 @@ export class BodyRewriter {
           if (imm >= 0x80) break;
           p += 2; acc++; continue;
         }
+        if (cls === C.CALL && imm < 0x80) { p += 2; acc++; this.points++; continue; }
         if (cls === C.MEMARG && imm < 0x40 && bytes[p + 2]! < 0x80) { p += 3; acc++; continue; }
         break;
       }
@@ -260,6 +272,7 @@ export class BodyRewriter {
       switch (OPCODE_CLASS[op]) {
         case C.PLAIN: acc++; break;
         case C.U32: r.u32(); acc++; break;
+        case C.CALL: r.u32(); acc++; this.points++; break;
         case C.LOCAL: if (r.u32() >= this.locals) invalid(`local index out of range (${this.locals} locals)`, at); acc++; break;
         case C.GLOBAL: if (r.u32() >= this.globals) invalid(`global index out of range (${this.globals} globals)`, at); acc++; break;
         case C.MEMARG: this.memarg(); acc++; break;
@@ -270,16 +283,19 @@ export class BodyRewriter {
         case C.FREE: break;
         case C.BLOCK: case C.TRY:
           this.blockType();
+          if (op !== 0x02) this.points++;
           this.push(++top, op === 0x02 ? K_BLOCK : K_TRY, cur, at);
           break;
         case C.LOOP:
           this.blockType();
+          this.points++;
           this.charge(cur, acc); acc = 0;
           this.push(++top, K_LOOP, cur, at);
           cur = this.newSeg(r.pos, -1, ROOT);
           break;
         case C.IF:
           this.blockType();
+          this.points++;
           this.charge(cur, acc + 1); acc = 0;
           this.push(++top, K_IF, cur, at);
           cur = this.newSeg(r.pos, cur, 0);
@@ -287,6 +303,7 @@ export class BodyRewriter {
         case C.ELSE: case C.CATCH: case C.CATCH_ALL:
           if (this.cKind[top] !== (op === 0x05 ? K_IF : K_TRY)) invalid(`opcode 0x${op.toString(16)} outside its ${op === 0x05 ? 'if' : 'try'}`, at);
           if (op === 0x07) r.u32();
+          this.points++;
           this.charge(cur, acc); acc = 0;
           cur = this.newSeg(r.pos, this.cSaved[top]!, 0);
           break;
@@ -294,6 +311,7 @@ export class BodyRewriter {
           if (op === 0x18) {
             if (this.cKind[top] !== K_TRY) invalid('delegate outside a try', at);
             r.u32();
+            this.points++;
           }
           this.charge(cur, acc); acc = 0;
           if (top === 0) {
@@ -311,6 +329,7 @@ export class BodyRewriter {
         case C.BR: case C.BR_IF: case C.BR_ON_NULL: {
           const d = r.u32();
           if (d > top) invalid(`branch depth ${d} exceeds the ${top} enclosing blocks`, at);
+          this.points++;
           this.cTargeted[top - d] = 1;
           if (top - d < this.cEsc[top]!) this.cEsc[top] = top - d;
           this.charge(cur, acc + 1); acc = 0;
@@ -319,6 +338,7 @@ export class BodyRewriter {
         }
         case C.BR_TABLE: {
           const n = r.count('br_table target');
+          this.points += n + 1;
           let min = this.cEsc[top]!;
           for (let k = 0; k <= n; k++) {
             const d = r.u32();
@@ -336,16 +356,19 @@ export class BodyRewriter {
           if (op === 0x08 || op === 0x09 || op === 0x12 || op === 0x15) r.u32();
           else if (op === 0x13) { r.u32(); r.u32(); }
           if (op !== 0x00) this.cEsc[top] = 0;
+          this.points++;
           this.charge(cur, acc + 1); acc = 0;
           cur = this.newSeg(r.pos, cur, DEAD);
           break;
-        case C.CALL_INDIRECT: r.u32(); r.u32(); acc++; break;
+        case C.CALL_INDIRECT: r.u32(); r.u32(); acc++; this.points++; break;
         case C.SELECT_T: for (let n = r.count('select type'); n > 0; n--) r.valType(); acc++; break;
         case C.REF_NULL: r.skipLeb(5); acc++; break;
         case C.TRY_TABLE: {
           this.blockType();
           let min = top + 1;
+          this.points++;
           for (let n = r.count('catch clause'); n > 0; n--) {
+            this.points++;
             const ck = r.u8();
             if (ck > 3) invalid(`unknown catch clause kind ${ck}`, r.pos - 1);
             if (ck < 2) r.u32();
@@ -372,7 +395,8 @@ export class BodyRewriter {
         case C.PREFIX_FE: {
           const sub = r.u32();
           if (sub === 3) r.u8();
-          else if (sub <= 2 || (sub >= 0x10 && sub <= 0x4e)) this.memarg();
+          else if (sub <= 2) { this.memarg(); this.points++; } // notify and waits call into the engine
+          else if (sub >= 0x10 && sub <= 0x4e) this.memarg();
           else invalid(`unknown atomic opcode 0xfe ${sub}`, at);
           acc++;
           break;
@@ -388,6 +412,7 @@ export class BodyRewriter {
     const r = this.r;
     const sub = r.u32();
     if (sub <= 7) return;
+    this.points++; // bulk memory and table operations call into the engine
     switch (sub) {
       case 8: r.u32(); this.index(r.u32(), this.memories64, 'memory', at); this.bulk(at, false); return; // memory.init
       case 9: case 13: case 15: case 16: r.u32(); return; // data.drop, elem.drop, table.grow, table.size

@@ -6,6 +6,12 @@
 /** The name under which an instrumented module exports its fuel counter (a mutable i64 global). */
 export const FUEL_EXPORT = '__forge_fuel';
 
+/**
+ * Memory `i` that the module does not export itself is exported as `__forge_memory_i`, so the host
+ * can measure every memory (container.ts: peakMemoryBytes). Names with this prefix are reserved.
+ */
+export const MEMORY_EXPORT_PREFIX = '__forge_memory_';
+
 /** Bulk memory and table operations are charged one unit of fuel per this many bytes or elements. */
 export const BULK_UNIT_SHIFT = 4;
 

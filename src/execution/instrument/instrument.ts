@@ -1,20 +1,22 @@
 /**
  * Fuel and memory limits that work in every host, by rewriting the module before compilation:
  * a mutable i64 global exported as `__forge_fuel` is charged at the head of each code segment
- * (body.ts) and the memories' maximums are capped (memory-cap.ts). Only function bodies, the
- * global/export/code sections (and, with a cap, the memory limits) change; no existing index moves:
- * the fuel global and its export are appended after every imported and defined one.
+ * (body.ts), the memories' maximums are capped so that together they stay within the memory cap,
+ * and the tables' so that together they stay within the table limit (memory-cap.ts). Only function
+ * bodies, the global/export/code sections, table limits (and, with a cap, memory limits) change;
+ * no existing index moves: the fuel global and its export are appended after every imported and
+ * defined one, then an export of each memory the module does not export itself.
  */
 import { KernelError } from '../../errors.ts';
 import { BodyRewriter } from './body.ts';
-import { FUEL_EXPORT, Writer } from './encode.ts';
-import { MODULE_LIMITS, overLimit } from './limits.ts';
-import { capMemories, writePatched } from './memory-cap.ts';
+import { FUEL_EXPORT, MEMORY_EXPORT_PREFIX, Writer } from './encode.ts';
+import { MODULE_LIMITS, checkLimit, moduleWorkCap, overLimit } from './limits.ts';
+import { capMemories, capTables, writePatched } from './memory-cap.ts';
 import { RANK_EXPORT, RANK_GLOBAL, SECTION_RANK, readModule, type ImportDecl, type ModuleInfo, type Section } from './module.ts';
 import { Reader, invalid } from './reader.ts';
 
 export interface InstrumentOptions {
-  /** Cap on every linear memory, in 64 KiB pages. Absent: memories keep their declared limits. */
+  /** Cap on the module's linear memory, all memories together, in 64 KiB pages. Absent: memories keep their declared limits. */
   readonly memoryMaxPages?: number;
 }
 
@@ -23,6 +25,10 @@ export interface Instrumented {
   readonly fuelExport: typeof FUEL_EXPORT;
   /** The most pages any memory of the result can grow to; undefined when a memory is unbounded. */
   readonly memoryMaxPages: number | undefined;
+  /** The pages all memories of the result can grow to together (at most the cap); undefined when a memory is unbounded. */
+  readonly memoryTotalPages: number | undefined;
+  /** The elements all tables of the result can grow to together (at most MODULE_LIMITS.tableElements). */
+  readonly tableElements: number;
   /** Function bodies rewritten (the module's defined functions). */
   readonly functions: number;
   /** The module's imports, unchanged by instrumentation (which adds none). */
@@ -90,7 +96,10 @@ function* rewriteModule(bytes: Uint8Array, options: InstrumentOptions, slice: nu
   }
   const info = readModule(bytes);
   const memory = capMemories(bytes, info.memories, cap);
+  const tables = capTables(bytes, info.tables);
+  const patches = [...memory.patches, ...tables.patches].sort((a, b) => a.start - b.start);
   const fuelGlobal = info.importedGlobals + info.definedGlobals;
+  const exports = addedExports(info, fuelGlobal);
   const w = new Writer(bytes.length + (bytes.length >>> 1) + 64);
   w.bytes(bytes, 0, 8);
   let globalDone = false;
@@ -98,21 +107,24 @@ function* rewriteModule(bytes: Uint8Array, options: InstrumentOptions, slice: nu
   for (const s of info.sections) {
     if (s.id !== 0) {
       const rank = SECTION_RANK[s.id]!;
-      if (!globalDone && rank > RANK_GLOBAL) { appendToVector(w, 6, bytes, undefined, FUEL_GLOBAL); globalDone = true; }
-      if (!exportDone && rank > RANK_EXPORT) { appendToVector(w, 7, bytes, undefined, fuelExportEntry(fuelGlobal)); exportDone = true; }
+      if (!globalDone && rank > RANK_GLOBAL) { appendToVector(w, 6, bytes, undefined, { bytes: FUEL_GLOBAL, count: 1 }); globalDone = true; }
+      if (!exportDone && rank > RANK_EXPORT) { appendToVector(w, 7, bytes, undefined, exports); exportDone = true; }
     }
     switch (s.id) {
-      case 2: case 5: writePatched(w, bytes, s.id, s.body, s.end, memory.patches); break;
-      case 6: appendToVector(w, 6, bytes, s, FUEL_GLOBAL); globalDone = true; break;
-      case 7: appendToVector(w, 7, bytes, s, fuelExportEntry(fuelGlobal)); exportDone = true; break;
+      case 2: case 4: case 5: writePatched(w, bytes, s.id, s.body, s.end, patches); break;
+      case 6: appendToVector(w, 6, bytes, s, { bytes: FUEL_GLOBAL, count: 1 }); globalDone = true; break;
+      case 7: appendToVector(w, 7, bytes, s, exports); exportDone = true; break;
       case 10: yield* writeCode(w, bytes, s, info, fuelGlobal, slice); break;
       default: yield* copy(w, bytes, s.start, s.end, slice);
     }
   }
-  if (!globalDone) appendToVector(w, 6, bytes, undefined, FUEL_GLOBAL);
-  if (!exportDone) appendToVector(w, 7, bytes, undefined, fuelExportEntry(fuelGlobal));
+  if (!globalDone) appendToVector(w, 6, bytes, undefined, { bytes: FUEL_GLOBAL, count: 1 });
+  if (!exportDone) appendToVector(w, 7, bytes, undefined, exports);
   const out = yield* finish(w, slice);
-  return { bytes: out, fuelExport: FUEL_EXPORT, memoryMaxPages: memory.maxPages, functions: info.paramCounts.length, imports: info.imports };
+  return {
+    bytes: out, fuelExport: FUEL_EXPORT, memoryMaxPages: memory.maxPages, memoryTotalPages: memory.totalPages, tableElements: tables.totalElements,
+    functions: info.paramCounts.length, imports: info.imports,
+  };
 }
 
 // Copying hundreds of MB into fresh memory takes as long as rewriting them (page faults), so the
@@ -153,17 +165,43 @@ function* finish(w: Writer, slice: number): Generator<void, Uint8Array, void> {
   return out;
 }
 
-function fuelExportEntry(globalIndex: number): number[] {
-  const w = new Writer(32);
-  w.u32(FUEL_NAME.length);
-  w.bytes(FUEL_NAME, 0, FUEL_NAME.length);
-  w.byte(0x03);
-  w.u32(globalIndex);
-  return [...w.finish()];
+/** Vector entries to append: their encoding and how many. */
+interface Entries {
+  readonly bytes: readonly number[];
+  readonly count: number;
 }
 
-/** Writes section `id` as the vector of `section` (or an empty one) with `entry` appended. */
-function appendToVector(w: Writer, id: number, input: Uint8Array, section: Section | undefined, entry: readonly number[]): void {
+function exportEntry(w: Writer, name: Uint8Array, kind: number, index: number): void {
+  w.u32(name.length);
+  w.bytes(name, 0, name.length);
+  w.byte(kind);
+  w.u32(index);
+}
+
+/**
+ * The export entries instrumentation appends after the module's own: the fuel global, then each
+ * memory the module does not export itself, as `__forge_memory_<index>`, so the host can measure
+ * them all.
+ * @throws KernelError WASM_LIMIT_EXCEEDED when they would take the exports past the engine's limit
+ */
+function addedExports(info: ModuleInfo, fuelGlobal: number): Entries {
+  const w = new Writer(64);
+  exportEntry(w, FUEL_NAME, 0x03, fuelGlobal);
+  let count = 1;
+  for (let i = 0; i < info.memories.length; i++) {
+    if (info.exportedMemories[i] === true) continue;
+    exportEntry(w, new TextEncoder().encode(`${MEMORY_EXPORT_PREFIX}${i}`), 0x02, i);
+    count++;
+  }
+  // The exports limit already leaves room for the fuel export.
+  if (info.exports + count - 1 > MODULE_LIMITS.exports.max) {
+    overLimit('exports', info.exports + count - 1, info.exportsAt, `counting the ${count - 1} memory exports instrumentation adds`);
+  }
+  return { bytes: [...w.finish()], count };
+}
+
+/** Writes section `id` as the vector of `section` (or an empty one) with `entries` appended. */
+function appendToVector(w: Writer, id: number, input: Uint8Array, section: Section | undefined, entries: Entries): void {
   let count = 0;
   let rest = 0;
   let end = 0;
@@ -174,12 +212,12 @@ function appendToVector(w: Writer, id: number, input: Uint8Array, section: Secti
     end = section.end;
   }
   const countLen = new Writer(8);
-  countLen.u32(count + 1);
+  countLen.u32(count + entries.count);
   w.byte(id);
-  w.u32(countLen.len + (end - rest) + entry.length);
+  w.u32(countLen.len + (end - rest) + entries.bytes.length);
   w.bytes(countLen.buf, 0, countLen.len);
   w.bytes(input, rest, end);
-  for (const b of entry) w.byte(b);
+  for (const b of entries.bytes) w.byte(b);
 }
 
 /** The code section, every body rewritten; its size is written as a 5-byte LEB128 and patched. */
@@ -194,6 +232,8 @@ function* writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, 
   w.u32(n);
   // A slice may end inside a body: the scan stops at an instruction and goes on after the yield.
   let sliceEnd = r.pos + slice;
+  let work = 0;
+  const workCap = moduleWorkCap(s.end - s.body);
   for (let i = 0; i < n; i++) {
     const at = r.pos;
     const size = r.u32();
@@ -204,6 +244,8 @@ function* writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, 
     rewriter.begin(r.pos, r.pos + size, info.paramCounts[i]!, func);
     while (!rewriter.scan(sliceEnd)) { yield; sliceEnd = rewriter.position + slice; }
     rewriter.emit(w, fuelGlobal);
+    work += rewriter.work;
+    checkLimit('moduleCompileWork', work, at, `functions ${info.importedFuncs} to ${func}`, workCap);
     r.pos += size;
     if (r.pos >= sliceEnd) { yield; sliceEnd = r.pos + slice; }
   }

@@ -2,10 +2,11 @@
  * The module-level facts instrumentation needs, read once from untrusted bytes: where each section
  * lies, how many functions/globals/tables/memories are imported and defined, each function's
  * parameter count (for the index of the scratch locals), the index type of each table and memory
- * (for bulk-operation charges), each memory's limits (for the cap) and the exports (for the fuel
- * export's name and index). Everything else is the engine's to validate.
+ * (for bulk-operation charges), each memory's and table's limits (for the caps) and the exports
+ * (for the fuel export's name and index, and which memories the module exports itself). Everything
+ * else is the engine's to validate.
  */
-import { FUEL_EXPORT } from './encode.ts';
+import { FUEL_EXPORT, MEMORY_EXPORT_PREFIX } from './encode.ts';
 import { checkLimit, type ModuleLimit } from './limits.ts';
 import { Reader, invalid } from './reader.ts';
 
@@ -18,6 +19,7 @@ export interface Section {
   readonly end: number;
 }
 
+/** The limits of one memory or table, as declared (imported or defined). */
 export interface MemoryDecl {
   readonly imported: boolean;
   readonly is64: boolean;
@@ -49,7 +51,15 @@ export interface ModuleInfo {
   readonly importedGlobals: number;
   readonly definedGlobals: number;
   readonly tables64: readonly boolean[];
+  /** Every table's limits (imported first), in index order; `shared` is unused for tables. */
+  readonly tables: readonly MemoryDecl[];
   readonly memories: readonly MemoryDecl[];
+  /** Which memories the module exports itself (by index). */
+  readonly exportedMemories: readonly boolean[];
+  /** The number of exports the module declares. */
+  readonly exports: number;
+  /** Offset of the export section's count (the end of the module when there is none). */
+  readonly exportsAt: number;
 }
 
 const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
@@ -63,6 +73,7 @@ export function sectionName(id: number): string {
 }
 
 const FUEL_NAME = new TextEncoder().encode(FUEL_EXPORT);
+const MEMORY_PREFIX = new TextEncoder().encode(MEMORY_EXPORT_PREFIX);
 
 /**
  * Checks the header and every section boundary, then reads the sections instrumentation needs.
@@ -97,7 +108,8 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
 
   const info = {
     sections, imports: [] as ImportDecl[], importedFuncs: 0, paramCounts: new Uint32Array(0) as Uint32Array, importedGlobals: 0, definedGlobals: 0,
-    tables64: [] as boolean[], memories: [] as MemoryDecl[],
+    tables64: [] as boolean[], tables: [] as MemoryDecl[], memories: [] as MemoryDecl[], exportedMemories: [] as boolean[],
+    exports: 0, exportsAt: bytes.length,
   };
   let types: Types = { params: new Uint32Array(0), starts: new Uint32Array(0), end: 0 };
   let definedFuncs = -1;
@@ -107,10 +119,10 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
       case 1: types = readTypes(sr); break;
       case 2: readImports(sr, info, types); break;
       case 3: info.paramCounts = readFunctions(sr, types.params); definedFuncs = info.paramCounts.length; break;
-      case 4: readTables(sr, info.tables64); break;
-      case 5: for (let n = sr.count('memory'); n > 0; n--) info.memories.push(readLimits(sr, false)); break;
+      case 4: readTables(sr, info); break;
+      case 5: for (let n = sr.count('memory'); n > 0; n--) pushMemory(info.memories, readLimits(sr, false)); break;
       case 6: info.definedGlobals = sr.count('global', 'globals'); sr.pos = sr.end; break;
-      case 7: readExports(sr, info.importedGlobals + info.definedGlobals); break;
+      case 7: info.exportsAt = sr.pos; info.exports = readExports(sr, info.importedGlobals + info.definedGlobals, info.exportedMemories); break;
       case 10: {
         const n = sr.u32();
         if (n !== Math.max(definedFuncs, 0)) invalid(`the code section has ${n} bodies but the function section declares ${Math.max(definedFuncs, 0)} functions`, s.body);
@@ -181,7 +193,7 @@ function readName(r: Reader): string {
 }
 
 function readImports(
-  r: Reader, info: { imports: ImportDecl[]; importedFuncs: number; importedGlobals: number; tables64: boolean[]; memories: MemoryDecl[] },
+  r: Reader, info: { imports: ImportDecl[]; importedFuncs: number; importedGlobals: number; tables64: boolean[]; tables: MemoryDecl[]; memories: MemoryDecl[] },
   types: Types,
 ): void {
   for (let n = r.count('import', 'imports'); n > 0; n--) {
@@ -197,8 +209,8 @@ function readImports(
       info.importedFuncs++;
       continue;
     }
-    if (kind === 1) { r.valType(); info.tables64.push(readLimits(r, true).is64); }
-    else if (kind === 2) info.memories.push(readLimits(r, true));
+    if (kind === 1) { r.valType(); pushTable(info, readLimits(r, true)); }
+    else if (kind === 2) pushMemory(info.memories, readLimits(r, true));
     else if (kind === 3) { r.valType(); r.u8(); info.importedGlobals++; }
     else if (kind === 4) { r.u8(); r.u32(); }
     else invalid(`unknown import kind ${kind}`, at);
@@ -218,14 +230,27 @@ function readFunctions(r: Reader, typeParams: Uint32Array): Uint32Array {
   return out;
 }
 
-function readTables(r: Reader, tables64: boolean[]): void {
+function readTables(r: Reader, info: { tables64: boolean[]; tables: MemoryDecl[] }): void {
   for (let n = r.count('table'); n > 0; n--) {
     const at = r.pos;
     // A table with an initializer expression (function references) starts with 0x40 0x00.
     if (r.bytes[r.pos] === 0x40) invalid('tables with initializer expressions (function-references proposal) are not supported', at);
     r.valType();
-    tables64.push(readLimits(r, true).is64);
+    pushTable(info, readLimits(r, false));
   }
+}
+
+/** Imported and defined memories count together. @throws KernelError WASM_LIMIT_EXCEEDED past the memories limit */
+function pushMemory(memories: MemoryDecl[], m: MemoryDecl): void {
+  checkLimit('memories', memories.length + 1, m.limitsStart);
+  memories.push(m);
+}
+
+/** @throws KernelError WASM_LIMIT_EXCEEDED past the tables limit */
+function pushTable(info: { tables64: boolean[]; tables: MemoryDecl[] }, t: MemoryDecl): void {
+  checkLimit('tables', info.tables.length + 1, t.limitsStart);
+  info.tables.push(t);
+  info.tables64.push(t.is64);
 }
 
 /** Limits flags: bit 0 has-max, bit 1 shared, bit 2 64-bit indices. */
@@ -239,8 +264,11 @@ function readLimits(r: Reader, imported: boolean): MemoryDecl {
   return { imported, is64, shared: (flags & 2) !== 0, min, max, limitsStart, limitsEnd: r.pos };
 }
 
-/** Export names are checked for the fuel export's, and global indices so none can name the fuel global. */
-function readExports(r: Reader, globals: number): void {
+/**
+ * Export names are checked for the fuel export's and the memory exports' (MEMORY_EXPORT_PREFIX),
+ * global indices so none can name the fuel global; the memories exported are noted. Returns the count.
+ */
+function readExports(r: Reader, globals: number, exportedMemories: boolean[]): number {
   const n = r.count('export', 'exports');
   const b = r.bytes;
   for (let i = 0; i < n; i++) {
@@ -251,8 +279,13 @@ function readExports(r: Reader, globals: number): void {
     if (len === FUEL_NAME.length && FUEL_NAME.every((c, k) => b[start + k] === c)) {
       invalid(`the module already exports "${FUEL_EXPORT}": it was instrumented before, or it tries to shadow the fuel counter`, at);
     }
+    if (len >= MEMORY_PREFIX.length && MEMORY_PREFIX.every((c, k) => b[start + k] === c)) {
+      invalid(`the export name "${utf8.decode(b.subarray(start, start + len))}" is reserved for the memory exports instrumentation adds (${MEMORY_EXPORT_PREFIX}N)`, at);
+    }
     const kind = r.u8();
     const index = r.u32();
     if (kind === 3 && index >= globals) invalid(`export of global ${index} out of range (${globals} globals)`, at);
+    if (kind === 2) exportedMemories[index] = true;
   }
+  return n;
 }
