@@ -31,6 +31,11 @@ function pathHits(table: ActionTable, req: SyscallRequest, subject: Subject, key
   let out = walk(table, req.path!, keys.path, req, subject, undefined);
   // A deny matches when either path does, so path2 may find more (an allow needs both: already found).
   if (keys.path2 !== undefined) out = walk(table, req.path2!, keys.path2, req, subject, out);
+  // A call that moves a subtree: denies whose globs start below either path (the walk finds those above).
+  if (table.below !== undefined) {
+    out = table.below.collect(req.path!, req, subject, out);
+    if (req.path2 !== undefined) out = table.below.collect(req.path2, req, subject, out);
+  }
   if (out === undefined) return NONE;
   if (out.length > 1) out.sort((a, b) => a.index - b.index);
   return out;

@@ -45,6 +45,8 @@ export interface PathGlob {
   readonly kind: 'exact' | 'subtree' | 'pattern';
   /** The literal text the glob ends with ("" after a wildcard or `**`): a matching path ends with it too. */
   readonly literalSuffix: string;
+  /** False when some segment can match no normalized path's segment (`pathGlobProblem`): the glob matches nothing. */
+  readonly viable: boolean;
 }
 
 export interface EnvGlob {
@@ -150,7 +152,7 @@ export function parsePathGlob(source: string): PathGlob {
   const kind = depth === segments.length ? 'exact' : depth === segments.length - 1 && segments[depth]!.any ? 'subtree' : 'pattern';
   const last = segments[segments.length - 1];
   const tail = last === undefined || last.any ? [] : last.tokens.slice(last.tokens.findLastIndex((t) => t < 0) + 1);
-  return { source, segments, literalPrefix, depth, kind, literalSuffix: text(tail) };
+  return { source, segments, literalPrefix, depth, kind, literalSuffix: text(tail), viable: pathGlobProblem(source) === undefined };
 }
 
 /**
@@ -159,25 +161,38 @@ export function parsePathGlob(source: string): PathGlob {
  * so far". A `**` state stays on any non-empty segment and also passes to the next state without
  * one; a segment pattern moves to the next state when it matches. Each path segment is read once
  * per live state: O(path × pattern), whatever the number of `**`.
+ *
+ * `below` asks instead whether the glob matches the path or some path below it: after the path's
+ * last segment, any live state will do (state m is a match here; from a state k < m the glob's
+ * remaining segments match one or more further segments, for a viable glob).
  */
-function segmentsMatch(glob: PathGlob, path: string, meter: MatchMeter | undefined): boolean {
+function segmentsMatch(glob: PathGlob, path: string, meter: MatchMeter | undefined, below: boolean): boolean {
   const lit = glob.literalPrefix;
   // The literal prefix is compared at once; pos is then at the "/" before the next segment, or
   // at the end. The root "/" has no segments (so `/**` matches it), and neither has "".
   let pos: number;
   if (lit !== '') {
-    if (!path.startsWith(lit) || (path.length > lit.length && path.charCodeAt(lit.length) !== 0x2f)) return false;
+    if (!path.startsWith(lit) || (path.length > lit.length && path.charCodeAt(lit.length) !== 0x2f)) {
+      // Not under the prefix; for `below`, the path may instead lie above it (`/m` above `/m/a/*`).
+      return below && isAbove(path, lit);
+    }
     pos = lit.length;
   } else if (path === '/' || path === '') pos = path.length;
   else if (path.charCodeAt(0) !== 0x2f) return false;
   else pos = 0;
   // Most patterns end in literal text (`*.key`); most paths a deny rule sees do not.
-  if (!path.endsWith(glob.literalSuffix)) return false;
-  return glob.segments.length - glob.depth <= 30 ? runNarrow(glob, path, pos, meter) : runWide(glob, path, pos, meter);
+  if (!below && !path.endsWith(glob.literalSuffix)) return false;
+  return glob.segments.length - glob.depth <= 30 ? runNarrow(glob, path, pos, meter, below) : runWide(glob, path, pos, meter, below);
+}
+
+/** Is `path` strictly above the literal path `lit` (a proper leading part of it, or the root)? */
+function isAbove(path: string, lit: string): boolean {
+  if (path === '/') return lit !== '';
+  return lit.length > path.length && lit.charCodeAt(path.length) === 0x2f && lit.startsWith(path);
 }
 
 /** The state run with the states as bits of one integer: no allocation on the decision path. */
-function runNarrow(glob: PathGlob, path: string, pos: number, meter: MatchMeter | undefined): boolean {
+function runNarrow(glob: PathGlob, path: string, pos: number, meter: MatchMeter | undefined, below: boolean): boolean {
   const G = glob.segments;
   const d = glob.depth;
   const m = G.length - d;
@@ -207,11 +222,12 @@ function runNarrow(glob: PathGlob, path: string, pos: number, meter: MatchMeter 
     if (cur === 0) break;
   }
   if (meter) meter.steps += steps;
-  return pos >= path.length && ((cur >>> m) & 1) === 1;
+  if (pos < path.length) return false;
+  return below ? cur !== 0 : ((cur >>> m) & 1) === 1;
 }
 
 /** The same run with the states in two byte rows, for a glob of more than 30 segments after its prefix. */
-function runWide(glob: PathGlob, path: string, pos: number, meter: MatchMeter | undefined): boolean {
+function runWide(glob: PathGlob, path: string, pos: number, meter: MatchMeter | undefined, below: boolean): boolean {
   const G = glob.segments;
   const d = glob.depth;
   const m = G.length - d;
@@ -250,7 +266,8 @@ function runWide(glob: PathGlob, path: string, pos: number, meter: MatchMeter | 
     if (!live) break;
   }
   if (meter) meter.steps += steps;
-  return pos >= path.length && cur[m] === 1;
+  if (pos < path.length) return false;
+  return below ? live : cur[m] === 1;
 }
 
 /** Does a normalized absolute guest path match? Never throws. */
@@ -259,7 +276,27 @@ export function matchPath(glob: PathGlob, path: string, meter?: MatchMeter): boo
   const lit = glob.literalPrefix;
   if (glob.kind === 'exact') return path === (lit === '' ? '/' : lit);
   if (glob.kind === 'subtree') return lit === '' || path === lit || (path.length > lit.length && path.charCodeAt(lit.length) === 0x2f && path.startsWith(lit));
-  return segmentsMatch(glob, path, meter);
+  return segmentsMatch(glob, path, meter, false);
+}
+
+/**
+ * Does the glob match a normalized path or some normalized path below it — is it still "alive"
+ * after the path's segments? What a deny rule asks of a call that moves a whole subtree
+ * (path_rename): "/m/a/secret/**" is alive at "/m/a" and at "/"; "/m/**" followed by "/x" at
+ * anything under "/m"; "/k/*" followed by "/key" at "/k/a" but not at "/k/a/b". The
+ * same state run as `matchPath` (any live state after the path's last segment), so the
+ * same O(path × pattern) bound. Never throws.
+ */
+export function matchPathOrBelow(glob: PathGlob, path: string, meter?: MatchMeter): boolean {
+  // A glob no normalized path can match has nothing below either (the validator refuses it); it
+  // keeps exactly what `matchPath` says of it, so this never matches less than `matchPath`.
+  if (!glob.viable) return matchPath(glob, path, meter);
+  const lit = glob.literalPrefix;
+  if (glob.kind === 'exact') return path === (lit === '' ? '/' : lit) || isAbove(path, lit);
+  if (glob.kind === 'subtree') {
+    return lit === '' || path === lit || (path.length > lit.length && path.charCodeAt(lit.length) === 0x2f && path.startsWith(lit)) || isAbove(path, lit);
+  }
+  return segmentsMatch(glob, path, meter, true);
 }
 
 /** Compiles an environment variable glob. */
@@ -296,13 +333,145 @@ export function envGlobProblem(source: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The work budget of the subset tests (the validator's containment checks compare rules pairwise,
+ * and a policy's globs are its author's to choose — the review's 80 KB document of 400 globs with
+ * 16 `**` and 16 `*` each took 15 s). Every test spends at least one step; one test may spend at
+ * most `perTest`, all of them together `left`. A test stopped by the budget answers `false`, "not
+ * proved", and sets `overrun`: the caller decides what that means for its check (a widening check
+ * refuses, a warning check notes that it skipped).
+ */
+export interface SubsetBudget {
+  /** Steps left for every test still to come. */
+  left: number;
+  /** The most steps one test may take. */
+  readonly perTest: number;
+  /** Steps spent so far (every test, stopped or not). */
+  spent: number;
+  /** How many tests the budget stopped. */
+  overruns: number;
+}
+
+/**
+ * Charges `n` steps of work about to be done; true when the budget cannot pay them (the work is
+ * then skipped, and only what was left counts as spent).
+ */
+export function charge(budget: SubsetBudget, n: number): boolean {
+  budget.spent += Math.min(n, Math.max(budget.left, 0));
+  budget.left -= n;
+  return budget.left < 0;
+}
+
+/** A budget of `total` steps, `perTest` at most per test. */
+export function subsetBudget(total: number, perTest: number): SubsetBudget {
+  return { left: total, perTest, spent: 0, overruns: 0 };
+}
+
+/** One test's step count against its limit; `Overrun` unwinds the search when it is reached. */
+interface Work {
+  steps: number;
+  limit: number;
+}
+class Overrun {}
+const OVERRUN = new Overrun();
+
+function tick(w: Work, n = 1): void {
+  w.steps += n;
+  if (w.steps > w.limit) throw OVERRUN;
+}
+
+/** The work of the test under way (tests do not nest): one object, so a test allocates nothing for its budget. */
+const work: Work = { steps: 0, limit: Infinity };
+
+/** Starts a test under the budget (no budget: unbounded, as before). */
+function begin(budget: SubsetBudget | undefined): Work {
+  work.steps = 0;
+  work.limit = budget === undefined ? Infinity : Math.max(0, Math.min(budget.perTest, budget.left));
+  return work;
+}
+
+/** Ends a test: charges its steps, and turns an overrun into "not proved". */
+function end(budget: SubsetBudget | undefined, r: boolean | typeof OVERRUN): boolean {
+  if (budget !== undefined) {
+    const spent = Math.min(work.steps, work.limit);
+    budget.spent += spent;
+    budget.left -= spent;
+    if (r === OVERRUN) budget.overruns++;
+  }
+  return r === true;
+}
+
+/**
+ * Necessary conditions of `tokensSubset`, in linear time: each literal or `?` of `b` takes exactly
+ * one non-`*` token of `a` (a literal the same one), so `b`'s tokens before its first `*` and after
+ * its last line up with `a`'s first and last tokens, and `a` has at least as many non-`*` tokens.
+ * (`b` without `*` lines up entirely: then this is the whole answer.)
+ */
+function tokensMayFit(a: readonly Token[], b: readonly Token[]): boolean {
+  const fits = (x: Token | undefined, y: Token) => x !== undefined && (y === QMARK ? x !== STAR : x === y);
+  const firstStar = b.indexOf(STAR);
+  if (firstStar === -1) return a.length === b.length && b.every((y, i) => fits(a[i], y));
+  const lastStar = b.lastIndexOf(STAR);
+  const tail = b.length - 1 - lastStar;
+  if (a.length < firstStar + tail) return false;
+  for (let i = 0; i < firstStar; i++) if (!fits(a[i], b[i]!)) return false;
+  for (let k = 1; k <= tail; k++) if (!fits(a[a.length - k], b[b.length - k]!)) return false;
+  let need = 0;
+  for (const y of b) if (y !== STAR) need++;
+  for (const x of a) if (x !== STAR && --need <= 0) return true;
+  return need <= 0;
+}
+
+/**
+ * The memo of one search: states by number, in generation-stamped rows that are reused from test
+ * to test (no allocation, nothing to clear), or a Map for a search with more states than a row holds.
+ */
+class Memo {
+  private static readonly ROW = 1 << 16;
+  private readonly stamp = new Uint32Array(Memo.ROW);
+  private readonly value = new Uint8Array(Memo.ROW);
+  private gen = 0;
+  private map: Map<number, boolean> | undefined;
+
+  /** Starts a search over `states` states. */
+  reset(states: number): void {
+    this.map = states > Memo.ROW ? new Map() : undefined;
+    if (++this.gen === 0x100000000) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  get(key: number): boolean | undefined {
+    if (this.map) return this.map.get(key);
+    return this.stamp[key] === this.gen ? this.value[key] === 1 : undefined;
+  }
+
+  set(key: number, v: boolean): void {
+    if (this.map) this.map.set(key, v);
+    else {
+      this.stamp[key] = this.gen;
+      this.value[key] = v ? 1 : 0;
+    }
+  }
+}
+// One memo per level: a path search runs token searches inside it (and neither runs itself again).
+const segmentMemo = new Memo();
+const tokenMemo = new Memo();
+
 /** True when every string the tokens `a` match is matched by `b` (within one segment). Sound; complete for the usual shapes. */
-function tokensSubset(a: readonly Token[], b: readonly Token[]): boolean {
-  const memo = new Map<number, boolean>();
+function tokensSubset(a: readonly Token[], b: readonly Token[], w: Work): boolean {
+  // The linear pre-check costs a step per 16 tokens it reads; the search a step per state.
+  tick(w, (a.length + b.length) >> 4);
+  if (!tokensMayFit(a, b)) return false;
+  if (!b.includes(STAR)) return true;
+  const memo = tokenMemo;
+  memo.reset((a.length + 1) * (b.length + 1));
   const go = (p: number, q: number): boolean => {
     const key = p * (b.length + 1) + q;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
+    tick(w);
     let r: boolean;
     const bt = b[q];
     if (q === b.length) r = p === a.length;
@@ -315,34 +484,73 @@ function tokensSubset(a: readonly Token[], b: readonly Token[]): boolean {
   return go(0, 0);
 }
 
-/** True when every path glob `a` matches, glob `b` matches too. */
-export function pathGlobSubset(a: PathGlob, b: PathGlob): boolean {
+/**
+ * True when every path glob `a` matches, glob `b` matches too. Sound (a `true` is a proof);
+ * `false` when not proved — also when `budget` stopped the test (`budget.overruns` counts it).
+ */
+export function pathGlobSubset(a: PathGlob, b: PathGlob, budget?: SubsetBudget): boolean {
+  const w = begin(budget);
+  let r: boolean | typeof OVERRUN;
+  try {
+    tick(w);
+    r = pathSubset(a, b, w);
+  } catch (e) {
+    if (e !== OVERRUN) throw e;
+    r = OVERRUN;
+  }
+  return end(budget, r);
+}
+
+function pathSubset(a: PathGlob, b: PathGlob, w: Work): boolean {
   // Exact for the common shapes: an exact path, a subtree, and a literal prefix that cannot fit.
   const under = (x: string, y: string) => y === '' || x === y || (x.startsWith(y) && x.charCodeAt(y.length) === 0x2f);
   if (b.kind === 'exact') return a.kind === 'exact' && a.literalPrefix === b.literalPrefix;
   if (b.kind === 'subtree') return under(a.literalPrefix, b.literalPrefix);
   if (!under(a.literalPrefix, b.literalPrefix)) return false;
+  if (a.source === b.source) return true;
   const A = a.segments;
   const B = b.segments;
-  const memo = new Map<number, boolean>();
+  // Necessary conditions of the search below, each linear: `b`'s last segment, when not `**`,
+  // takes `a`'s last, whose literal tail then ends with `b`'s (tokensMayFit); each segment pattern
+  // of `b` takes one segment pattern of `a`, and `a`'s `**` segments only `b`'s `**` can take.
+  tick(w, (A.length + B.length) >> 4);
+  if (b.literalSuffix !== '' && !a.literalSuffix.endsWith(b.literalSuffix)) return false;
+  let bAny = 0;
+  let aAny = 0;
+  for (const s of B) if (s.any) bAny++;
+  for (const s of A) if (s.any) aAny++;
+  if (B.length - bAny > A.length - aAny || (bAny === 0 && (aAny > 0 || A.length !== B.length))) return false;
+  const memo = segmentMemo;
+  memo.reset((A.length + 1) * (B.length + 1));
   const go = (i: number, j: number): boolean => {
     const key = i * (B.length + 1) + j;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
+    tick(w);
     let r: boolean;
     const bs = B[j];
     const as = A[i];
     if (bs === undefined) r = i === A.length;
     else if (bs.any) r = go(i, j + 1) || (i < A.length && go(i + 1, j));
-    else r = as !== undefined && !as.any && tokensSubset(as.tokens, bs.tokens) && go(i + 1, j + 1);
+    else r = as !== undefined && !as.any && tokensSubset(as.tokens, bs.tokens, w) && go(i + 1, j + 1);
     memo.set(key, r);
     return r;
   };
   return go(0, 0);
 }
 
-export function envGlobSubset(a: EnvGlob, b: EnvGlob): boolean {
-  return tokensSubset(a.tokens, b.tokens);
+/** True when every name env glob `a` matches, `b` matches too; as `pathGlobSubset`, under `budget`. */
+export function envGlobSubset(a: EnvGlob, b: EnvGlob, budget?: SubsetBudget): boolean {
+  const w = begin(budget);
+  let r: boolean | typeof OVERRUN;
+  try {
+    tick(w);
+    r = a.source === b.source || tokensSubset(a.tokens, b.tokens, w);
+  } catch (e) {
+    if (e !== OVERRUN) throw e;
+    r = OVERRUN;
+  }
+  return end(budget, r);
 }
 
 /**

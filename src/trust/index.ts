@@ -9,7 +9,7 @@ export {
   type Subject, type SubjectMatch,
 } from './schema.ts';
 export { parsePolicy, parsePolicyText } from './parse.ts';
-export { validatePolicyGraph, type ValidationIssue } from './validate.ts';
+export { validatePolicyGraph, VALIDATION_BUDGET, type ValidationIssue, type ValidationMeter } from './validate.ts';
 export { builtinPolicy, DEFAULT_ESCALATION, type BuiltinName, type BuiltinGrants } from './builtin.ts';
 export { compilePolicy, describeTables, policyDigest, type CompiledPolicy, type CompiledLayer, type CompiledEscalation, type TableRow } from './compile.ts';
 export { decide } from './decide.ts';

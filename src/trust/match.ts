@@ -5,12 +5,14 @@
  * - subject: every field the rule names equals the container's (a missing fact never matches);
  * - paths/env: an allow must name the resource — an allow without `paths` never matches a request
  *   that carries a path (likewise env), and every path it carries (path, path2) must match; a deny
- *   without them matches any resource, with them it matches when any carried path matches;
+ *   without them matches any resource, with them it matches when any carried path matches — and,
+ *   for a call that moves a whole subtree (SUBTREE_SYSCALLS: path_rename), when a glob can match
+ *   a path below a carried path (glob.ts `matchPathOrBelow`): deny beats allow for all it moves;
  * - fds, bytes, access: the request must carry the fact and satisfy it (Cedar's missing-attribute rule).
  */
 import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, isActionGroup, isSyscallName } from '../ports/syscalls.ts';
 import type { SyscallRequest } from '../ports/gate-hooks.ts';
-import { matchEnv, matchPath, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from './glob.ts';
+import { matchEnv, matchPath, matchPathOrBelow, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from './glob.ts';
 import type { PolicyRule, Subject, SubjectMatch } from './schema.ts';
 
 export interface CompiledRule {
@@ -104,7 +106,16 @@ export function subjectMatches(m: SubjectMatch | undefined, s: Subject): boolean
   return true;
 }
 
+/**
+ * Calls that move or replace everything below their paths: a rename moves its source's subtree
+ * and replaces its target (an empty directory, which the source's subtree then fills). The
+ * request does not say whether the source is a directory (the trace records no such fact), so
+ * every rename counts. path_remove_directory is not here: it removes only an empty directory.
+ */
+export const SUBTREE_SYSCALLS: ReadonlySet<string> = new Set(['path_rename']);
+
 const anyPath = (globs: readonly PathGlob[], p: string) => globs.some((g) => matchPath(g, p));
+const anyPathOrBelow = (globs: readonly PathGlob[], p: string) => globs.some((g) => matchPathOrBelow(g, p));
 
 /** Resources and conditions of a rule against a request (actions and subject are checked by the caller). */
 export function resourcesMatch(rule: CompiledRule, req: SyscallRequest): boolean {
@@ -113,8 +124,9 @@ export function resourcesMatch(rule: CompiledRule, req: SyscallRequest): boolean
     if (req.path === undefined) return false;
     if (allow) {
       if (!anyPath(rule.paths, req.path) || (req.path2 !== undefined && !anyPath(rule.paths, req.path2))) return false;
-    } else if (!anyPath(rule.paths, req.path) && (req.path2 === undefined || !anyPath(rule.paths, req.path2))) {
-      return false;
+    } else {
+      const hit = SUBTREE_SYSCALLS.has(req.syscall) ? anyPathOrBelow : anyPath;
+      if (!hit(rule.paths, req.path) && (req.path2 === undefined || !hit(rule.paths, req.path2))) return false;
     }
   } else if (allow && req.path !== undefined) {
     return false;

@@ -8,7 +8,7 @@
  */
 import { GROUP_INDEX, SYSCALL_INDEX } from '../ports/syscalls.ts';
 import type { Decision, SyscallRequest } from '../ports/gate-hooks.ts';
-import { coversAction, resourcesMatch, subjectMatches, type CompiledRule } from './match.ts';
+import { coversAction, resourcesMatch, subjectMatches, SUBTREE_SYSCALLS, type CompiledRule } from './match.ts';
 import type { CompiledLimit } from './rate-limit.ts';
 import type { Subject } from './schema.ts';
 
@@ -86,6 +86,46 @@ export function scan(list: readonly CompiledRule[] | undefined, req: SyscallRequ
   return out;
 }
 
+/** Deny rules by the literal prefixes of their globs, sorted by prefix (UTF-16 order: a prefix's extensions are contiguous). */
+export class BelowIndex {
+  private readonly keys: string[];
+  private readonly rules: CompiledRule[];
+
+  constructor(rules: readonly CompiledRule[]) {
+    const entries: [string, CompiledRule][] = [];
+    for (const r of rules) for (const prefix of new Set(r.paths!.map((p) => p.literalPrefix))) if (prefix !== '') entries.push([prefix, r]);
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1].index - b[1].index));
+    this.keys = entries.map((e) => e[0]);
+    this.rules = entries.map((e) => e[1]);
+  }
+
+  /**
+   * Adds the rules with a glob whose literal prefix lies strictly below `path` that match `req`
+   * to `out` (once each; those the walk found already are skipped). O(log n + hits).
+   */
+  collect(path: string, req: SyscallRequest, subject: Subject, out: CompiledRule[] | undefined): CompiledRule[] | undefined {
+    const keys = this.keys;
+    const lead = path === '/' ? '/' : `${path}/`;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < lead) lo = mid + 1;
+      else hi = mid;
+    }
+    let seen: Set<CompiledRule> | undefined;
+    for (let i = lo; i < keys.length && keys[i]!.startsWith(lead); i++) {
+      const r = this.rules[i]!;
+      seen ??= new Set(out);
+      if (seen.has(r)) continue;
+      seen.add(r);
+      if ((r.subject !== undefined && !subjectMatches(r.subject, subject)) || !resourcesMatch(r, req)) continue;
+      (out ??= []).push(r);
+    }
+    return out;
+  }
+}
+
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k);
   if (a) a.push(v);
@@ -105,6 +145,12 @@ export interface ActionTable {
   readonly paths: ReadonlyMap<string, readonly CompiledRule[]>;
   /** The depths (segments in a literal prefix) the path index has keys at, ascending. */
   readonly pathDepths: readonly number[];
+  /**
+   * For a call that moves a subtree (SUBTREE_SYSCALLS): the deny rules by the literal prefix of
+   * each glob, sorted, so those whose prefix lies below a request's path (and which the walk of
+   * its leading parts cannot find) are one binary search away. Undefined for other calls.
+   */
+  readonly below: BelowIndex | undefined;
   readonly limits: readonly CompiledLimit[];
   /** What of a request (besides action and subject) any rule of the table looks at. */
   readonly dependence: Dependence;
@@ -161,6 +207,8 @@ export class DecisionTables {
       && (l.everyAction || l.syscalls.has(syscall) || l.groups.has(group)));
     const deps = layers.flatMap((l) => [l.allow.dependence, l.deny.dependence]);
     const dependence: Dependence = deps.includes('all') ? 'all' : deps.includes('fd') ? 'fd' : 'none';
-    return { syscall, group, layers, paths, pathDepths, limits, dependence };
+    const subtreeDenies = SUBTREE_SYSCALLS.has(syscall) ? layers.flatMap((l) => l.deny.all.filter((r) => r.paths !== undefined)) : [];
+    const below = subtreeDenies.length > 0 ? new BelowIndex(subtreeDenies) : undefined;
+    return { syscall, group, layers, paths, pathDepths, below, limits, dependence };
   }
 }

@@ -5,14 +5,14 @@
  * Errors make `compilePolicy` refuse the graph; warnings are kept beside the compiled policy.
  */
 import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
-import { actionCovered, cellsOf, ContainerIndex, ruleContained, subjectsCompatible } from './containment.ts';
-import { envGlobProblem, pathGlobProblem } from './glob.ts';
+import { actionCovered, cellsOf, ContainerIndex, ruleContained, ruleWeight, subjectsCompatible } from './containment.ts';
+import { charge, envGlobProblem, pathGlobProblem, subsetBudget, type SubsetBudget } from './glob.ts';
 import { compileRule, type CompiledRule } from './match.ts';
 import { POLICY_LEVELS, type PolicyDocument } from './schema.ts';
 
 export interface ValidationIssue {
   readonly severity: 'error' | 'warning';
-  readonly code: 'layer-order' | 'duplicate-id' | 'unknown-action' | 'never-matches' | 'shadowed' | 'redundant' | 'widens-parent' | 'broad-grant';
+  readonly code: 'layer-order' | 'duplicate-id' | 'unknown-action' | 'never-matches' | 'shadowed' | 'redundant' | 'widens-parent' | 'broad-grant' | 'unchecked';
   readonly message: string;
   /** Where, as `layers[1].rules[3].actions[0]`. */
   readonly path: string;
@@ -21,6 +21,29 @@ export interface ValidationIssue {
 }
 
 const KNOWN_ACTIONS: readonly string[] = ['*', ...WASI_SYSCALLS, ...ACTION_GROUPS];
+const LONGEST_ACTION = Math.max(...KNOWN_ACTIONS.map((a) => a.length));
+
+/**
+ * The work budgets of the pairwise checks, in steps (a candidate rule looked at, a state of a glob
+ * subset test; docs/policy.md § Validation cost). The review's 80 KB document of 400 heavy globs
+ * took 15 s; with these budgets any document within the schema limits is checked in well under a
+ * second. When a budget runs out the check gives the answer that fails closed: `widens-parent`
+ * refuses what it could not prove narrower, `shadowed`/`redundant` are skipped with an
+ * `unchecked` note. An ordinary graph (1,000 rules) uses a small fraction of them.
+ */
+export const VALIDATION_BUDGET = {
+  /** Every comparison of the shadowed/redundant warnings together. */
+  warnings: 500_000,
+  /** Every comparison of the widens-parent check together. */
+  widening: 1_000_000,
+  /** One glob subset test. */
+  perTest: 20_000,
+} as const;
+
+/** Counts the steps the pairwise checks spend (tests bound the work without timing it). */
+export interface ValidationMeter {
+  steps: number;
+}
 
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -33,8 +56,12 @@ function distance(a: string, b: string): number {
 }
 
 function suggest(name: string): string {
+  // The edit distance to every known action is at least the difference in length, so a name much
+  // longer than all of them gets no suggestion (and no quadratic work on a megabyte-long name).
+  const generic = ' (actions are WASI syscall names, the groups fs.read, fs.write, fs.meta, env, clock, random, stdio, proc, net, or "*")';
+  if (name.length - LONGEST_ACTION > Math.max(2, Math.floor(name.length / 3))) return generic;
   const best = KNOWN_ACTIONS.map((k) => [k, distance(name, k)] as const).sort((x, y) => x[1] - y[1])[0]!;
-  return best[1] <= Math.max(2, Math.floor(name.length / 3)) ? ` — did you mean "${best[0]}"?` : ' (actions are WASI syscall names, the groups fs.read, fs.write, fs.meta, env, clock, random, stdio, proc, net, or "*")';
+  return best[1] <= Math.max(2, Math.floor(name.length / 3)) ? ` — did you mean "${best[0]}"?` : generic;
 }
 
 const carriesPath = (a: string) => a === '*' || a.startsWith('path_') || a.startsWith('fs.');
@@ -43,8 +70,11 @@ const carriesFd = (a: string) => a === '*' || /^(fd_|path_|sock_|fs\.)/.test(a) 
 const carriesAccess = (a: string) => a === '*' || a === 'path_open' || a === 'fs.read' || a === 'fs.write';
 const BYTES_ACTIONS = new Set(['*', 'fd_read', 'fd_pread', 'fd_write', 'fd_pwrite', 'fd_readdir', 'random_get', 'sock_recv', 'sock_send', 'path_readlink', 'fs.read', 'fs.write', 'random', 'stdio', 'net']);
 
-/** Reports every problem of a layered policy graph (platform first); never throws. */
-export function validatePolicyGraph(layers: readonly PolicyDocument[]): ValidationIssue[] {
+/**
+ * Reports every problem of a layered policy graph (platform first); never throws. The pairwise
+ * checks run under VALIDATION_BUDGET; `meter` (optional) receives the steps they spent.
+ */
+export function validatePolicyGraph(layers: readonly PolicyDocument[], meter?: ValidationMeter): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const rules: CompiledRule[][] = layers.map(() => []);
   const seenIds = new Map<string, string>();
@@ -120,60 +150,108 @@ export function validatePolicyGraph(layers: readonly PolicyDocument[]): Validati
     });
   });
 
-  checkShadowing(layers, rules, issues);
-  checkWidening(layers, rules, issues);
+  const warnings = subsetBudget(VALIDATION_BUDGET.warnings, VALIDATION_BUDGET.perTest);
+  const widening = subsetBudget(VALIDATION_BUDGET.widening, VALIDATION_BUDGET.perTest);
+  checkShadowing(layers, rules, issues, warnings);
+  checkWidening(layers, rules, issues, widening);
+  if (meter) meter.steps += warnings.spent + widening.spent;
   return issues;
 }
 
-function checkShadowing(layers: readonly PolicyDocument[], rules: CompiledRule[][], issues: ValidationIssue[]): void {
+function checkShadowing(layers: readonly PolicyDocument[], rules: CompiledRule[][], issues: ValidationIssue[], budget: SubsetBudget): void {
   const denies = new ContainerIndex(rules.flatMap((rs, li) => (layers[li]!.mode === 'enforce' ? rs.filter((r) => r.effect === 'deny') : [])));
-  rules.forEach((rs, li) => {
+  // Where the budget first stopped a comparison, and where it ran out (a shadowed or redundant rule may then go unreported).
+  let first: { li: number; r: CompiledRule } | undefined;
+  let stopped: { li: number; r: CompiledRule } | undefined;
+  for (let li = 0; li < rules.length && !stopped; li++) {
+    const rs = rules[li]!;
     const doc = layers[li]!;
-    const sameLayer = new ContainerIndex(rs);
+    // A rule is redundant only beside a rule of its own effect.
+    const sameLayer = { allow: new ContainerIndex(rs.filter((r) => r.effect === 'allow')), deny: new ContainerIndex(rs.filter((r) => r.effect === 'deny')) };
     for (const r of rs) {
+      const before = budget.overruns;
       const path = `layers[${li}].rules[${r.index}]`;
       const where = `rule "${r.id}" of layer "${doc.id}"`;
-      const killer = r.effect === 'allow' ? denies.find(r, (s) => ruleContained(r, s)) : undefined;
+      const killer = r.effect === 'allow' ? denies.find(r, (s) => ruleContained(r, s, false, budget), budget) : undefined;
       if (killer) {
         issues.push({ severity: 'warning', code: 'shadowed', path, layer: doc.id, rule: r.id,
           message: `${where} is shadowed by deny rule "${killer.id}" of layer "${layers[killer.layer]!.id}": every request it allows is denied (deny beats allow)` });
         continue;
       }
-      const twin = sameLayer.find(r, (s) => s !== r && s.effect === r.effect && ruleContained(r, s) && (s.index < r.index || !ruleContained(s, r)));
+      const twin = sameLayer[r.effect].find(r, (s) => s !== r && s.effect === r.effect && ruleContained(r, s, false, budget) && (s.index < r.index || !ruleContained(s, r, false, budget)), budget);
       if (twin) {
         issues.push({ severity: 'warning', code: 'redundant', path, layer: doc.id, rule: r.id,
           message: `${where} is shadowed by ${twin.effect} rule "${twin.id}" of the same layer: it matches every request "${r.id}" matches, so "${r.id}" changes nothing` });
       }
+      if ((budget.overruns > before || budget.left < 0) && first === undefined) first = { li, r };
+      if (budget.left < 0) {
+        stopped = { li, r };
+        break;
+      }
     }
-  });
+  }
+  if (first === undefined) return;
+  const name = (at: { li: number; r: CompiledRule }) => `rule "${at.r.id}" of layer "${layers[at.li]!.id}"`;
+  const skipped = (n: number) => `${n} comparison${n === 1 ? '' : 's'}`;
+  let what: string;
+  if (stopped === undefined) what = `stopped ${skipped(budget.overruns)} (the first for ${name(first)}), which count as not proved`;
+  else if (stopped.r === first.r) what = `ran out at ${name(stopped)}: it and the rules after it were not checked`;
+  else what = `ran out at ${name(stopped)}: it and the rules after it were not checked, and before it ${skipped(budget.overruns)} (the first for ${name(first)}) count as not proved`;
+  issues.push({ severity: 'warning', code: 'unchecked', path: `layers[${first.li}].rules[${first.r.index}]`, layer: layers[first.li]!.id, rule: first.r.id,
+    message: `the validator's work budget for the shadowed and redundant checks ${what}; a shadowed or redundant rule may go unreported (write such globs as literal paths or subtrees to have them checked)` });
 }
 
-function checkWidening(layers: readonly PolicyDocument[], rules: CompiledRule[][], issues: ValidationIssue[]): void {
+function checkWidening(layers: readonly PolicyDocument[], rules: CompiledRule[][], issues: ValidationIssue[], budget: SubsetBudget): void {
   const allows = rules.map((rs) => rs.filter((s) => s.effect === 'allow'));
   const indexes = allows.map((rs) => new ContainerIndex(rs));
-  rules.forEach((rs, li) => {
-    if (li === 0) return;
-    for (const r of rs) {
+  const tick = (n = 1) => charge(budget, n);
+  for (let li = 1; li < rules.length; li++) {
+    for (const r of rules[li]!) {
       if (r.effect !== 'allow') continue;
       // One issue per rule and parent layer, naming every part of the rule that parent does not allow.
-      const uncovered = new Map<number, string[]>();
+      const uncovered = new Map<number, { shown: string[]; count: number }>();
+      // Does parent layer pj constrain this action for R's subject? It does when it is the root, denies
+      // what it does not list, or lists the action for a compatible subject (the same for every cell of an action).
+      const constrainsMemo = new Map<string, boolean>();
+      const constrains = (pj: number, action: string): boolean => {
+        if (pj === 0 || layers[pj]!.unlisted === 'deny') return true;
+        const key = `${pj} ${action}`;
+        let v = constrainsMemo.get(key);
+        if (v === undefined) {
+          // Out of budget: assume it constrains (the cell is then only proved by a containing rule).
+          v = allows[pj]!.some((s) => tick(1 + ruleWeight(s)) || (actionCovered(action, s, true) && subjectsCompatible(s.subject, r.subject)));
+          constrainsMemo.set(key, v);
+        }
+        return v;
+      };
+      let overrun = false;
       for (const { cell, action, resource } of cellsOf(r)) {
+        // Each cell costs a step (a rule of 1,024 paths and 1,024 env globs has a million).
+        if (tick()) break;
         for (let pj = 0; pj < li; pj++) {
-          // A parent constrains this action when it is the root, denies what it does not list, or lists it for this subject.
-          const constrains = pj === 0 || layers[pj]!.unlisted === 'deny'
-            || allows[pj]!.some((s) => actionCovered(action, s, true) && subjectsCompatible(s.subject, r.subject));
-          if (!constrains || indexes[pj]!.find(cell, (s) => ruleContained(cell, s, true)) !== undefined) continue;
-          const list = uncovered.get(pj) ?? [];
-          list.push(`${action}${resource ? ` on ${resource}` : ''}`);
-          uncovered.set(pj, list);
+          const before = budget.overruns;
+          if (!constrains(pj, action) || indexes[pj]!.some(cell, (s) => ruleContained(cell, s, true, budget), budget) !== undefined) continue;
+          if (budget.overruns > before || budget.left < 0) overrun = true;
+          // The first four are named, the rest counted (a rule may have a million cells).
+          const u = uncovered.get(pj) ?? { shown: [], count: 0 };
+          if (u.count++ < 4) u.shown.push(`${action}${resource ? ` on ${resource}` : ''}`);
+          uncovered.set(pj, u);
           break;
         }
       }
+      const path = `layers[${li}].rules[${r.index}]`;
+      if (budget.left < 0) {
+        // Fail closed: what was not proved narrower is refused, and the rest of the graph is not checked.
+        issues.push({ severity: 'error', code: 'widens-parent', path, layer: layers[li]!.id, rule: r.id,
+          message: `rule "${r.id}" of layer "${layers[li]!.id}" could not be proved to narrow the layers above it within the validator's work budget, so it is refused (and the rules after it were not checked); write its globs as literal narrowings of the parent's` });
+        return;
+      }
       for (const [pj, what] of uncovered) {
-        const shown = what.length > 4 ? `${what.slice(0, 4).join(', ')} and ${what.length - 4} more` : what.join(', ');
-        issues.push({ severity: 'error', code: 'widens-parent', path: `layers[${li}].rules[${r.index}]`, layer: layers[li]!.id, rule: r.id,
-          message: `rule "${r.id}" of layer "${layers[li]!.id}" allows ${shown}, which layer "${layers[pj]!.id}" above it does not allow; a lower layer can only narrow` });
+        const shown = what.count > 4 ? `${what.shown.join(', ')} and ${what.count - 4} more` : what.shown.join(', ');
+        const why = overrun ? ' (some containment tests exceeded the validator\'s work budget and count as not proved; write such globs as literal narrowings of the parent\'s)' : '';
+        issues.push({ severity: 'error', code: 'widens-parent', path, layer: layers[li]!.id, rule: r.id,
+          message: `rule "${r.id}" of layer "${layers[li]!.id}" allows ${shown}, which layer "${layers[pj]!.id}" above it does not allow; a lower layer can only narrow${why}` });
       }
     }
-  });
+  }
 }

@@ -136,6 +136,42 @@ describe('deny beats allow', () => {
   ]);
 });
 
+describe('deny beats allow for everything a rename moves (F4)', () => {
+  // The review's attack: /m/** allowed, /m/a/secret/** denied. Renaming /m/a → /m/b named neither a
+  // denied path nor one below a deny, yet moved /m/a/secret/key to /m/b/secret/key, which nothing
+  // denies; the guest read and overwrote it and renamed /m/b back. A rename moves (or replaces) a
+  // whole subtree, so a deny matches it when its glob can match a path below either of its paths.
+  const g = [P([allow('m-all', ['*'], { resources: { paths: ['/m/**'] } }), deny('no-secret', ['*'], { resources: { paths: ['/m/a/secret/**'] } }),
+    allow('fds', ['*'])])];
+  const rename = (path: string, path2: string) => req('path_rename', { path, path2 });
+  run([
+    { name: 'opening the secret is denied', graph: g, request: req('path_open', { path: '/m/a/secret/key', access: 'read' }), effect: 'deny', rules: ['no-secret'] },
+    { name: 'renaming the parent of the denied directory is denied', graph: g, request: rename('/m/a', '/m/b'), effect: 'deny', rules: ['no-secret'], reason: /deny beats allow/ },
+    { name: 'renaming the grandparent too', graph: g, request: rename('/m', '/n'), effect: 'deny', rules: ['no-secret'] },
+    { name: 'renaming onto the parent (it replaces an empty directory there) is denied', graph: g, request: rename('/m/x', '/m/a'), effect: 'deny', rules: ['no-secret'] },
+    { name: 'renaming the denied directory itself stays denied', graph: g, request: rename('/m/a/secret', '/m/s'), effect: 'deny', rules: ['no-secret'] },
+    { name: 'a rename beside the deny is allowed', graph: g, request: rename('/m/c', '/m/d'), effect: 'allow', rules: ['m-all'] },
+    { name: 'a rename inside /m/a but not holding the secret is allowed', graph: g, request: rename('/m/a/other', '/m/a/other2'), effect: 'allow', rules: ['m-all'] },
+    { name: 'a sibling that only shares a name prefix is allowed', graph: g, request: rename('/m/ab', '/m/b'), effect: 'allow', rules: ['m-all'] },
+    { name: 'opening the parent is no move: allowed', graph: g, request: req('path_open', { path: '/m/a', access: 'read' }), effect: 'allow', rules: ['m-all'] },
+    // path_remove_directory removes only an empty directory: nothing below it moves or goes.
+    { name: 'removing the parent (only ever an empty one) is allowed', graph: g, request: req('path_remove_directory', { path: '/m/a' }), effect: 'allow', rules: ['m-all'] },
+  ]);
+  const wild = [P([allow('m-all', ['path_rename'], { resources: { paths: ['/m/**', '/k/**'] } }), deny('x-any', ['path_rename'], { resources: { paths: ['/m/**/x'] } }),
+    deny('k', ['fs.write'], { resources: { paths: ['/k/*/key', '/k/**/z/*.pem'] } })])];
+  run([
+    { name: 'a deny with "**" before its last segment is alive below anything under its prefix', graph: wild, request: rename('/m/p/q', '/m/r'), effect: 'deny', rules: ['x-any'] },
+    { name: '... and below its literal prefix itself', graph: wild, request: rename('/m', '/n'), effect: 'deny', rules: ['x-any'] },
+    { name: 'a "*" segment: alive one level up', graph: wild, request: rename('/k/a', '/k/b'), effect: 'deny', rules: ['k'] },
+    { name: 'a "*" segment: dead below the file it names', graph: [P([allow('all', ['path_rename'], { resources: { paths: ['/**'] } }), deny('k', ['path_rename'], { resources: { paths: ['/k/*/key'] } })])],
+      request: rename('/k/a/key2', '/k/a/key3'), effect: 'allow', rules: ['all'] },
+    { name: 'a deny rule of a lower layer too', graph: [P([allow('all', ['path_rename'], { resources: { paths: ['/**'] } })]), layer('run', 'r', [deny('no-ssh', ['path_rename'], { resources: { paths: ['/home/u/.ssh/**'] } })])],
+      request: rename('/home/u', '/home/v'), effect: 'deny', rules: ['no-ssh'] },
+    { name: 'allow rules are unchanged: an allow of the secret subtree grants no rename of its parent', graph: [P([allow('s', ['path_rename'], { resources: { paths: ['/m/a/**'] } })])],
+      request: rename('/m', '/n'), effect: 'deny', rules: [] },
+  ]);
+});
+
 describe('monitor vs enforce', () => {
   const plat = P([allow('data', ['path_open'], { resources: { paths: ['/data/**'] } })]);
   const narrow = (mode: 'enforce' | 'monitor') => layer('tenant', 'rollout', [allow('pub', ['path_open'], { resources: { paths: ['/data/pub/**'] } }),

@@ -35,6 +35,26 @@ function pathMatch(glob: string, path: string): boolean {
   return go(0, 0);
 }
 
+/**
+ * The glob matches the path or some normalized path below it (one or more further segments):
+ * what a deny rule asks of a call that moves a whole subtree (docs: path_rename).
+ */
+function pathMatchOrBelow(glob: string, path: string): boolean {
+  const G = segs(glob);
+  const S = segs(path);
+  const viable = (g: string) => g === '**' || (g !== '' && g !== '.' && g !== '..');
+  const go = (i: number, j: number): boolean => {
+    if (j === S.length) return i === G.length || G.slice(i).every(viable);
+    if (i === G.length) return false;
+    if (G[i] === '**') return go(i + 1, j) || go(i, j + 1);
+    return segMatch(G[i]!, S[j]!) && go(i + 1, j + 1);
+  };
+  return G.every(viable) && go(0, 0);
+}
+
+/** Calls that move or replace a whole subtree (docs/policy.md § What "matches" means). */
+const MOVES_SUBTREE = new Set(['path_rename']);
+
 const normalized = (p: string) => p === '/' || (p.startsWith('/') && segs(p).every((x) => x !== '' && x !== '.' && x !== '..'));
 
 function subjectOk(m: PolicyRule['subject'], s: Subject): boolean {
@@ -52,7 +72,8 @@ function ruleMatches(r: PolicyRule, q: SyscallRequest, s: Subject): boolean {
   const globs = r.resources?.paths;
   if (globs) {
     if (q.path === undefined) return false;
-    const hit = (p: string) => globs.some((g) => pathMatch(g, p));
+    const below = !isAllow && MOVES_SUBTREE.has(q.syscall);
+    const hit = (p: string) => globs.some((g) => (below ? pathMatchOrBelow(g, p) : pathMatch(g, p)));
     if (isAllow ? !carried.every(hit) : !carried.some(hit)) return false;
   } else if (isAllow && q.path !== undefined) return false;
   const env = r.resources?.env;
@@ -153,11 +174,16 @@ function instances(g: string): string[] {
   return out.map((p) => p || '/').filter((p) => p === '/' || (!p.includes('//') && !p.endsWith('/')));
 }
 
+/** The instances and their leading parts (`/a/b` → `/`, `/a`, `/a/b`): where a rename moves what a glob names. */
+function instancesAndAbove(g: string): string[] {
+  return instances(g).flatMap((p) => segs(p).map((_, n, all) => `/${all.slice(0, n).join('/')}`).concat([p]));
+}
+
 /** Requests biased toward what the graph talks about, so rules actually match (and nearly match). */
 function requestFor(layers: PolicyDocument[]): fc.Arbitrary<SyscallRequest> {
   const rules = layers.flatMap((l) => l.rules);
   const named = rules.flatMap((r) => r.actions).filter((a): a is SyscallName => (SYSCALLS as string[]).includes(a));
-  const paths = [...new Set(rules.flatMap((r) => r.resources?.paths ?? []).flatMap(instances))];
+  const paths = [...new Set(rules.flatMap((r) => r.resources?.paths ?? []).flatMap(instancesAndAbove))];
   const anyPath = paths.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...paths) }, { weight: 2, arbitrary: path }) : path;
   const syscall = named.length > 0 ? fc.oneof(fc.constantFrom(...named), fc.constantFrom(...SYSCALLS)) : fc.constantFrom(...SYSCALLS);
   const sometimes = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 3 });
@@ -207,7 +233,7 @@ describe('compiled tables against the reference evaluator', () => {
     const pathGraph = fc.array(fc.record({ unlisted: fc.constantFrom('inherit', 'deny'), rules: fc.array(pathRule, { minLength: 1, maxLength: 5 }) }), { minLength: 1, maxLength: 2 })
       .map((ls) => ls.map((l, i) => parsePolicy({ version: 1, id: `L${i}`, layer: LEVELS[i], unlisted: l.unlisted, rules: l.rules.map((r, j) => ({ id: `L${i}.r${j}`, ...r })) })));
     const scenario = pathGraph.chain((layers) => {
-      const paths = [...new Set(layers.flatMap((l) => l.rules.flatMap((r) => r.resources?.paths ?? [])).flatMap(instances))];
+      const paths = [...new Set(layers.flatMap((l) => l.rules.flatMap((r) => r.resources?.paths ?? [])).flatMap(instancesAndAbove))];
       const p = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...paths) }, { weight: 1, arbitrary: path });
       const q = fc.tuple(fc.constantFrom<SyscallName>('path_open', 'path_rename'), p, p).map(([syscall, a, b]): SyscallRequest =>
         ({ syscall, group: DEFAULT_GROUP[syscall], path: a, ...(syscall === 'path_rename' ? { path2: b } : {}) }));
@@ -233,5 +259,19 @@ describe('compiled tables against the reference evaluator', () => {
   it('the reference glob matcher agrees with the examples in docs/policy.md', () => {
     assert.ok(pathMatch('/data/**', '/data') && pathMatch('/data/**', '/data/a/b') && !pathMatch('/data/**', '/database'));
     assert.ok(pathMatch('/data/*', '/data/x') && !pathMatch('/data/*', '/data/x/y') && pathMatch('/**', '/'));
+    assert.ok(pathMatchOrBelow('/m/a/secret/**', '/m/a') && pathMatchOrBelow('/m/**/x', '/m/p/q') && !pathMatchOrBelow('/m/a/secret/**', '/m/ab'));
+    assert.ok(pathMatchOrBelow('/k/*/key', '/k/a') && !pathMatchOrBelow('/k/*/key', '/k/a/b') && !pathMatchOrBelow('/a/b', '/a/b/c'));
+  });
+
+  it('the reference sees the rename attack of the review (F4): a deny below a renamed directory', () => {
+    const g = [parsePolicy({ version: 1, id: 'o', layer: 'platform', rules: [
+      { id: 'm-all', effect: 'allow', actions: ['*'], resources: { paths: ['/m/**'] } },
+      { id: 'no-secret', effect: 'deny', actions: ['*'], resources: { paths: ['/m/a/secret/**'] } },
+    ] })];
+    const q: SyscallRequest = { syscall: 'path_rename', group: 'fs.write', path: '/m/a', path2: '/m/b' };
+    const s: Subject = { signed: false };
+    assert.deepEqual(reference(g, q, s), { effect: 'deny', rules: ['no-secret'], monitored: false });
+    const got = decide(compileChecked(g, []), q, s);
+    assert.deepEqual({ effect: got.effect, rules: [...got.rules] }, { effect: 'deny', rules: ['no-secret'] });
   });
 });
