@@ -211,4 +211,20 @@ export const securityCases: ConformanceCase[] = [
       assertEqual([...inner.root.entries.keys()], [], 'nothing made in the inner mount');
     },
   },
+  {
+    name: 'security: a deny rule on a directory holds against renaming a directory above it (source or target)',
+    async run() {
+      const compiled = compilePolicy([parsePolicy({
+        version: 1, id: 'rename', layer: 'platform', unlisted: 'deny',
+        rules: [
+          { id: 'm', effect: 'allow', actions: ['path_rename', 'path_open'], resources: { paths: ['/m/**'] } },
+          { id: 'secret', effect: 'deny', actions: ['fs.read', 'fs.write', 'path_open', 'path_rename'], resources: { paths: ['/m/a/secret/**'] } },
+        ],
+      })]);
+      const rename = (path: string, path2: string) => decide(compiled, { syscall: 'path_rename', group: 'fs.write', fd: 3, path, path2 }, { signed: false }).effect;
+      assertEqual(rename('/m/a', '/m/b'), 'deny', 'rename the parent of the denied directory away');
+      assertEqual(rename('/m/x', '/m/a'), 'deny', 'rename another directory onto it');
+      assertEqual(rename('/m/c', '/m/d'), 'allow', 'an unrelated rename');
+    },
+  },
 ];
