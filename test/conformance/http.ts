@@ -4,7 +4,8 @@
  * module, a signed package uploaded and run by digest, API tokens, and a prober quarantined
  * across requests. In workerd each module is found among those bundled at deploy time.
  */
-import { bootKernel, type BootedKernel, type BootOptions } from '../../src/boot.ts';
+import type { BootedKernel, BootOptions } from '../../src/boot.ts';
+import { bootOnHostStores } from './boot-kernel.ts';
 import { createTrustRoot } from '../../src/crypto/root-signing.ts';
 import { trustRootDocument } from '../../src/crypto/trust-root.ts';
 import { generateKeyPair, packPackage, resolveCrypto } from '../../src/crypto/index.ts';
@@ -17,15 +18,7 @@ type Json = Record<string, any>;
 
 const text = (b64: string) => new TextDecoder().decode(fromBase64(b64));
 
-async function boot(env: ConformanceEnv, over: Partial<BootOptions> = {}): Promise<BootedKernel> {
-  const makeStores = env.makeStores;
-  return bootKernel({
-    platform: env.platform,
-    config: { file: { kernelId: 'http-conformance' }, env: {} },
-    ...(makeStores && { openStores: async () => ({ stores: await makeStores(), kind: `${env.runtime}-store`, schemaVersion: null, persistent: true }) }),
-    ...over,
-  });
-}
+const boot = (env: ConformanceEnv, over: Partial<BootOptions> = {}): Promise<BootedKernel> => bootOnHostStores(env, 'http-conformance', over);
 
 /** A trust root and a signed package of `fixture` (with `files` bundled), made in the host. */
 async function signed(env: ConformanceEnv, fixture: string, name: string, files: Record<string, Uint8Array> = {}) {

@@ -5,7 +5,8 @@
  * the store, is refused. Runs use a 1 MiB memory limit (as the WASI cases do), whose instrumented
  * variant the Worker has bundled: a replay runs under the limits its trace recorded.
  */
-import { bootKernel, type BootedKernel, type BootOptions } from '../../src/boot.ts';
+import type { BootedKernel, BootOptions } from '../../src/boot.ts';
+import { bootOnHostStores } from './boot-kernel.ts';
 import { createTrustRoot } from '../../src/crypto/root-signing.ts';
 import { trustRootDocument } from '../../src/crypto/trust-root.ts';
 import { generateKeyPair, packPackage, resolveCrypto } from '../../src/crypto/index.ts';
@@ -19,15 +20,7 @@ type Json = Record<string, any>;
 const LIMITS = { memoryBytes: 1024 * 1024 } as const;
 const text = (b64: string) => new TextDecoder().decode(fromBase64(b64));
 
-async function boot(env: ConformanceEnv, over: Partial<BootOptions> = {}): Promise<BootedKernel> {
-  const makeStores = env.makeStores;
-  return bootKernel({
-    platform: env.platform,
-    config: { file: { kernelId: 'replay-conformance' }, env: {} },
-    ...(makeStores && { openStores: async () => ({ stores: await makeStores(), kind: `${env.runtime}-store`, schemaVersion: null, persistent: true }) }),
-    ...over,
-  });
-}
+const boot = (env: ConformanceEnv, over: Partial<BootOptions> = {}): Promise<BootedKernel> => bootOnHostStores(env, 'replay-conformance', over);
 
 async function call(app: App, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
   const res = await app.request(path, {
