@@ -1,4 +1,4 @@
-import { detectJspi, type Platform } from '../../src/ports/index.ts';
+import type { Platform } from '../../src/ports/index.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { compilingWasmLoader } from '../../src/execution/loaders.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
@@ -10,16 +10,14 @@ export interface BrowserPlatformOptions {
   stores?: Stores;
 }
 
-/** The browser host (a Service Worker): compiles at run time; no threads to terminate a guest. */
+/** The browser host (a Service Worker): compiles at run time; it may not block (no Atomics.wait) and has no guard. */
 export function createBrowserPlatform(options: BrowserPlatformOptions = {}): Platform {
   return {
     name: 'browser',
     capabilities: {
       dynamicCompile: true,
-      workerThreads: false,
-      jspi: detectJspi(),
       persistentStorage: options.stores !== undefined,
-      wallClockInterrupt: false,
+      blockingSleep: false,
     },
     clock: systemClock,
     wasm: compilingWasmLoader(),

@@ -1,4 +1,4 @@
-import { detectJspi, type Platform } from '../../src/ports/index.ts';
+import type { Platform } from '../../src/ports/index.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { bundledWasmLoader } from '../../src/execution/loaders.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
@@ -13,7 +13,7 @@ export interface CloudflarePlatformOptions {
 }
 
 /**
- * The Workers host: no run-time compilation (modules arrive bundled), no threads, and timers
+ * The Workers host: no run-time compilation (modules arrive bundled), no blocking sleep, and timers
  * freeze during synchronous code — only fuel stops a runaway guest.
  */
 export function createCloudflarePlatform(options: CloudflarePlatformOptions): Platform {
@@ -21,10 +21,8 @@ export function createCloudflarePlatform(options: CloudflarePlatformOptions): Pl
     name: 'cloudflare',
     capabilities: {
       dynamicCompile: false,
-      workerThreads: false,
-      jspi: detectJspi(),
       persistentStorage: options.stores !== undefined,
-      wallClockInterrupt: false,
+      blockingSleep: false,
     },
     clock: systemClock,
     wasm: bundledWasmLoader(options.modules),

@@ -1,4 +1,4 @@
-import { detectJspi, type Platform } from '../../src/ports/index.ts';
+import type { Platform } from '../../src/ports/index.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { compilingWasmLoader } from '../../src/execution/loaders.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
@@ -11,16 +11,14 @@ export interface NodePlatformOptions {
   stores?: Stores;
 }
 
-/** The Node host: compiles at run time, can run guests on a worker thread, WebCrypto for verify. */
+/** The Node host: compiles at run time, a guest's sleep blocks (Atomics.wait), a wall-clock guard, WebCrypto for verify. */
 export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
   return {
     name: 'node',
     capabilities: {
       dynamicCompile: true,
-      workerThreads: true,
-      jspi: detectJspi(),
       persistentStorage: options.stores !== undefined,
-      wallClockInterrupt: true,
+      blockingSleep: true,
     },
     clock: systemClock,
     wasm: compilingWasmLoader(),

@@ -1,4 +1,4 @@
-import { formatIssuePath } from '../crypto/zod-path.ts';
+import { formatIssuePath } from '../zod-issues.ts';
 import { KernelError } from '../errors.ts';
 
 /**

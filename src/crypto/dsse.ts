@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { KernelError } from '../errors.ts';
+import { issueText } from '../zod-issues.ts';
 import { concatBytes, fromBase64, toBase64, utf8 } from './encoding.ts';
 import { HEX64 } from './keys.ts';
 
@@ -66,8 +67,7 @@ export function parseEnvelope(text: string): DsseEnvelope {
   }
   const r = envelopeSchema.safeParse(value);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new KernelError('PKG_MALFORMED', `the signature section is not a DSSE envelope: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    throw new KernelError('PKG_MALFORMED', `the signature section is not a DSSE envelope: ${issueText(r.error.issues[0], { dotted: true })}`);
   }
   const env: DsseEnvelope = {
     payloadType: r.data.payloadType,

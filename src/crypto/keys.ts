@@ -9,6 +9,7 @@ import { KernelError } from '../errors.ts';
 import { fromHex, toHex } from './encoding.ts';
 import { nobleCrypto } from './noble.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
+import { issueText } from '../zod-issues.ts';
 
 export interface KeyPair {
   readonly keyId: string;
@@ -76,8 +77,7 @@ export function publicKeyJson(key: PublicKey): { type: 'ed25519'; keyId: string;
 function parseKeyDoc(json: unknown, what: string) {
   const r = keyFileSchema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new KernelError('KEY_INVALID', `${what}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    throw new KernelError('KEY_INVALID', `${what}: ${issueText(r.error.issues[0], { dotted: true })}`);
   }
   const publicKey = fromHex(r.data.publicKey)!;
   if (!isUsablePublicKey(publicKey)) throw new KernelError('KEY_INVALID', `${what}: publicKey is not a usable Ed25519 point`);

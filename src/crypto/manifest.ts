@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { KernelError } from '../errors.ts';
-import { firstIssue } from './zod-path.ts';
+import { firstIssue } from '../zod-issues.ts';
 
 // Each pattern is linear-time: classes never overlap their delimiters, so no backtracking blowup.
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { KernelError } from '../errors.ts';
+import { issueText } from '../zod-issues.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { utf8 } from './encoding.ts';
 import { HEX64 } from './keys.ts';
@@ -61,8 +62,7 @@ export function checkStatement(payload: Uint8Array, expected: readonly Subject[]
   }
   const r = statementSchema.safeParse(value);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new KernelError('PKG_MALFORMED', `the signed payload is not an in-toto Statement v1 for a forgepkg: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    throw new KernelError('PKG_MALFORMED', `the signed payload is not an in-toto Statement v1 for a forgepkg: ${issueText(r.error.issues[0], { dotted: true })}`);
   }
   const signed = r.data.subject;
   for (let i = 0; i < Math.max(signed.length, expected.length); i++) {

@@ -10,7 +10,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { pae, signatureEntrySchema, decodeCanonicalBase64, MAX_SIGNATURES, type DsseSignature } from './dsse.ts';
 import { fromHex, toBase64, utf8 } from './encoding.ts';
 import { HEX64, isUsablePublicKey, keyIdOf } from './keys.ts';
-import { firstIssue } from './zod-path.ts';
+import { firstIssue } from '../zod-issues.ts';
 
 export const ROOT_TYPE = 'https://forgeone.dev/trust-root/v1';
 /** The DSSE payload type root signatures are made under. */

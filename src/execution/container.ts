@@ -12,13 +12,14 @@ import { resolveCrypto } from '../crypto/noble.ts';
 import { KernelError, asKernelError, type ErrorCode } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import type { Platform } from '../ports/platform.ts';
+import { issueText } from '../zod-issues.ts';
 import type { GateContext } from './gate.ts';
 import { FUEL_EXPORT, createInstrumenter, type Instrumenter } from './instrument/index.ts';
 import type { GateHooks } from '../ports/gate-hooks.ts';
 import { checkCompiledImports, checkImports, WASI_IMPORT_TABLE } from './import-surface.ts';
 import { createWasiImports } from './wasi/imports.ts';
 import { WASI_HANDLERS } from './wasi/handlers.ts';
-import { blockingSleep } from './wasi/sleep.ts';
+import { atomicsSleep } from './wasi/sleep.ts';
 import { bytesStdin, OutputStream, type OutputSink, type StdinSource } from './wasi/stdio.ts';
 import { GuestStop } from './wasi/stop.ts';
 import { WasiSystem } from './wasi/system.ts';
@@ -124,13 +125,13 @@ function classify(e: unknown, sys: WasiSystem, fuelLeft: () => bigint | undefine
 }
 
 /**
- * `work`, or TIMEOUT (`late()`) once `deadline` (a `performance.now()` time) has passed. A compile
+ * `work`, or TIMEOUT (`late()`) once `deadline` (a time on `now`, ms) has passed. A compile
  * given up on may still finish in the background: engines cannot cancel one.
  * @throws KernelError `late()` at the deadline, or whatever `work` throws (its own TIMEOUT becomes `late()`)
  */
-async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () => KernelError): Promise<T> {
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, now: () => number, late: () => KernelError): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), Math.max(0, deadline - performance.now())); });
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), Math.max(0, deadline - now())); });
   try {
     return await Promise.race([work, timeout]);
   } catch (e) {
@@ -141,7 +142,7 @@ async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () =>
 }
 
 /** How long after the deadline the wall-clock guard cuts a guest off (see the call above it). */
-const GUARD_GRACE_MS = 100;
+const GUARD_GRACE_MS = 250;
 
 /**
  * Runs one WASI command to completion.
@@ -150,11 +151,14 @@ const GUARD_GRACE_MS = 100;
  *   WASM_IMPORT_REFUSED (an import the kernel does not offer), WASM_COMPILE_FAILED / WASM_NOT_BUNDLED (loader), WASM_INSTANTIATE_FAILED, WASM_EXPORT_MISSING, CONFIG_INVALID (limits)
  */
 export async function launchContainer(options: ContainerOptions): Promise<ContainerResult> {
-  const t0 = performance.now();
+  // Every time of the run is read on the platform's clock, so a manual clock drives its timeouts.
+  const clock = options.platform.clock;
+  const now = () => Number(clock.monotonicNs()) / 1e6;
+  const t0 = now();
   const setState = (s: ContainerState) => options.onState?.(s);
   setState('launch');
   const parsed = limitsSchema.safeParse(options.limits ?? {});
-  if (!parsed.success) throw new KernelError('CONFIG_INVALID', `invalid limits: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new KernelError('CONFIG_INVALID', `invalid limits: ${parsed.error.issues.map((i) => issueText(i, { dotted: true, root: '' })).join('; ')}`);
   const limits = parsed.data;
   const crypto = options.crypto ?? resolveCrypto(options.platform.crypto);
   const instrumenter = options.instrumenter ?? createInstrumenter({ sha256: crypto.sha256 });
@@ -164,9 +168,9 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
   // The run's wall-clock limit covers instrumenting and compiling: a hostile module is work before the start.
   const deadline = t0 + limits.timeoutMs;
   const late = () => new KernelError('TIMEOUT', `compiling the module took longer than the run's ${limits.timeoutMs} ms limit`, { timeoutMs: limits.timeoutMs });
-  const instrumented = await beforeDeadline(instrumenter.instrumentAsync(options.module, digest, { memoryMaxPages }, { deadline }), deadline, late);
+  const instrumented = await beforeDeadline(instrumenter.instrumentAsync(options.module, digest, { memoryMaxPages }, { deadline, now }), deadline, now, late);
   checkImports(instrumented.imports, WASI_IMPORT_TABLE);
-  const module = await beforeDeadline(options.platform.wasm.load(instrumented.bytes, instrumented.digest), deadline, late);
+  const module = await beforeDeadline(options.platform.wasm.load(instrumented.bytes, instrumented.digest), deadline, now, late);
   if (!WebAssembly.Module.exports(module).some((x) => x.name === (options.entry ?? '_start') && x.kind === 'function')) {
     throw new KernelError('WASM_EXPORT_MISSING', `the module exports no function "${options.entry ?? '_start'}" to run`, { entry: options.entry ?? '_start' });
   }
@@ -177,14 +181,14 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     args: options.args ?? [], env: options.env ?? [], ...(options.fs ? { fs: options.fs } : {}), ...(stdin ? { stdin } : {}),
     stdout: new OutputStream('stdout', limits.stdoutBytes, options.stdout, keep),
     stderr: new OutputStream('stderr', limits.stderrBytes, options.stderr, keep),
-    clock: options.platform.clock,
+    clock,
     random: (n) => crypto.randomBytes(n),
     ...(options.tty ? { tty: options.tty } : {}),
   });
-  const blocking = blockingSleep();
+  const blocking = options.platform.capabilities.blockingSleep ? atomicsSleep() : undefined;
   // A sleep never outlasts the run's time: past its deadline the run is timed out, in every host.
   sys.sleepFn = (ns) => {
-    const leftMs = deadline - performance.now();
+    const leftMs = deadline - now();
     const wantMs = Number(ns) / 1e6;
     if (blocking) blocking(Math.max(0, Math.min(wantMs, leftMs)));
     if (wantMs > leftMs) sys.stop(new GuestStop('timed-out', 124, `the guest slept past its ${limits.timeoutMs} ms timeout`));
@@ -202,7 +206,7 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     sys, hooks: options.hooks, handlers: WASI_HANDLERS,
     recordContext: { get fuelUsed() { return fuelUsed(); } },
     ...(options.signal ? { signal: options.signal } : {}),
-    deadline: { at: deadline, timeoutMs: limits.timeoutMs, left: 1 },
+    deadline: { at: deadline, now, timeoutMs: limits.timeoutMs, left: 1 },
   };
 
   let instance: WebAssembly.Instance;
@@ -211,12 +215,12 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
   const lateInstantiate = () => new KernelError('TIMEOUT', `instantiating the module took longer than the run's ${limits.timeoutMs} ms limit`, { timeoutMs: limits.timeoutMs });
   try {
     checkCompiledImports(module, WASI_IMPORT_TABLE);
-    instance = await beforeDeadline(WebAssembly.instantiate(module, createWasiImports(ctx)), deadline, lateInstantiate);
+    instance = await beforeDeadline(WebAssembly.instantiate(module, createWasiImports(ctx)), deadline, now, lateInstantiate);
   } catch (e) {
     if (e instanceof KernelError && e.code === 'TIMEOUT') throw e;
     throw asKernelError(e, 'WASM_INSTANTIATE_FAILED', 'the module could not be instantiated');
   }
-  if (performance.now() >= deadline) throw lateInstantiate();
+  if (now() >= deadline) throw lateInstantiate();
   const exports = instance.exports;
   fuelGlobal = exports[FUEL_EXPORT] as WebAssembly.Global | undefined;
   if (fuelGlobal === undefined) throw new KernelError('INTERNAL', `the instrumented module has no ${FUEL_EXPORT} export`);
@@ -234,7 +238,7 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     const guard = options.platform.guard;
     // The guard fires a little after the deadline: a guest making calls is stopped by the gate
     // between them (gate.ts, DEADLINE_EVERY); the guard is for one that computes without calling.
-    if (guard) guard(() => entry(), Math.max(1, deadline - performance.now()) + GUARD_GRACE_MS);
+    if (guard) guard(() => entry(), Math.max(1, deadline - now()) + GUARD_GRACE_MS);
     else entry();
     end = sys.stopped ? classify(sys.stopped, sys, fuelLeft, limits.timeoutMs) : ended('exited', '', 0);
   } catch (e) {
@@ -248,7 +252,7 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     fuelUsed: fuelUsed(),
     peakMemoryBytes: memoryBytes(),
     fs: sys.vfs,
-    durationMs: performance.now() - t0,
+    durationMs: now() - t0,
     ...(memory && SNAPSHOT.has(end.status) ? { memory: new Uint8Array(memory.buffer.slice(0)) } : {}),
   };
 }

@@ -28,9 +28,11 @@ export interface GateContext {
   readonly deadline?: Deadline;
 }
 
-/** When a run must end (`performance.now()` time) and the limit to name; `left` counts calls down to the next look at the clock. */
+/** When a run must end (a time on `now`, ms) and the limit to name; `left` counts calls down to the next look at the clock. */
 export interface Deadline {
   readonly at: number;
+  /** The platform's monotonic clock in ms (`Clock.monotonicNs`), so a manual clock drives the timeout. */
+  readonly now: () => number;
   readonly timeoutMs: number;
   left: number;
 }
@@ -85,7 +87,8 @@ function toRequest(name: SyscallName, p: Prepared): SyscallRequest {
 function stopFor(e: unknown): GuestStop {
   if (e instanceof GuestStop) return e;
   if (e instanceof KernelError) {
-    const status = e.code === 'QUARANTINED' ? 'quarantined' : e.code === 'POLICY_DENIED' || e.code === 'RATE_LIMITED' ? 'denied' : 'killed';
+    const status = e.code === 'QUARANTINED' ? 'quarantined' : e.code === 'POLICY_DENIED' || e.code === 'RATE_LIMITED' ? 'denied'
+      : e.code === 'OUTPUT_LIMIT' ? 'output-limit' : 'killed';
     return new GuestStop(status, e.exitCode, e.message, e);
   }
   return new GuestStop('killed', 70, `internal error in the syscall gate: ${e instanceof Error ? e.message : String(e)}`, e);
@@ -128,7 +131,7 @@ export function secureSyscall(name: SyscallName, args: Args, ctx: GateContext): 
   const dl = ctx.deadline;
   if (dl !== undefined && --dl.left <= 0) {
     dl.left = DEADLINE_EVERY;
-    if (performance.now() > dl.at) sys.stop(new GuestStop('timed-out', 124, `the guest ran past its ${dl.timeoutMs} ms wall-clock limit`));
+    if (dl.now() > dl.at) sys.stop(new GuestStop('timed-out', 124, `the guest ran past its ${dl.timeoutMs} ms wall-clock limit`));
   }
   sys.mem.refresh();
   const hooks = ctx.hooks;

@@ -11,6 +11,7 @@ import { keyIdOf } from '../crypto/keys.ts';
 import { STATEMENT_PAYLOAD_TYPE, STATEMENT_TYPE } from '../crypto/statement.ts';
 import { KernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
+import { issueText } from '../zod-issues.ts';
 import { RUN_STATUSES, type SummaryOutcome } from './format.ts';
 import type { Deduction } from './score.ts';
 
@@ -97,8 +98,7 @@ export function parseSummaryPayload(envelope: DsseEnvelope): DnaSummary {
   }
   const r = statementSchema.safeParse(v);
   if (!r.success) {
-    const i = r.error.issues[0];
-    throw new KernelError('TRACE_INVALID', `the summary is not a DNA summary statement: ${i ? `${i.path.join('.') || '(root)'}: ${i.message}` : 'invalid'}`);
+    throw new KernelError('TRACE_INVALID', `the summary is not a DNA summary statement: ${issueText(r.error.issues[0], { dotted: true })}`);
   }
   const s = r.data.predicate as DnaSummary;
   const again = statementBytes(s);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { decodeCanonicalBase64, type DsseEnvelope } from '../crypto/dsse.ts';
 import { fromHex } from '../crypto/encoding.ts';
-import { firstIssue } from '../crypto/zod-path.ts';
+import { firstIssue } from '../zod-issues.ts';
 import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { KernelError } from '../errors.ts';
 import { isWellFormed } from './canonical.ts';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { equalBytes, fromHex, toHex } from '../crypto/encoding.ts';
-import { firstIssue } from '../crypto/zod-path.ts';
+import { firstIssue } from '../zod-issues.ts';
 import { nobleCrypto } from '../crypto/noble.ts';
 import { KernelError, isKernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';

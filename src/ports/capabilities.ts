@@ -1,22 +1,16 @@
 /**
  * What the host can do. The core branches on these flags — never on "which runtime am I in".
- * Each platform adapter fills them by feature detection or by what it knows of its host.
+ * Each platform adapter fills them by what it knows of its host. A flag nothing reads is removed.
  */
 export interface Capabilities {
   /** `WebAssembly.compile(bytes)` works at run time (false in Workers: modules arrive bundled). */
   readonly dynamicCompile: boolean;
-  /** A guest can run on another thread that the host can terminate (Node worker_threads). */
-  readonly workerThreads: boolean;
-  /** WebAssembly JS Promise Integration (`WebAssembly.Suspending` / `WebAssembly.promising`). */
-  readonly jspi: boolean;
   /** The stores survive a restart of the host process. */
   readonly persistentStorage: boolean;
-  /** Timers keep running while a guest runs synchronously, so a wall-clock guard can interrupt it. */
-  readonly wallClockInterrupt: boolean;
-}
-
-/** Feature-detects JSPI in the current global scope (a web-standard check, not runtime sniffing). */
-export function detectJspi(): boolean {
-  const wa = WebAssembly as unknown as Record<string, unknown>;
-  return typeof wa['Suspending'] === 'function' && typeof wa['promising'] === 'function';
+  /**
+   * `Atomics.wait` may block the thread a guest runs on, so a guest's sleep holds the host for its
+   * length; otherwise the container's clocks move instead (wasi/sleep.ts). The HTML standard lets
+   * no window or Service Worker agent block; Node lets every thread.
+   */
+  readonly blockingSleep: boolean;
 }

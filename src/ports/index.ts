@@ -1,5 +1,4 @@
 export type { Capabilities } from './capabilities.ts';
-export { detectJspi } from './capabilities.ts';
 export type { Clock } from './clock.ts';
 export { systemClock, manualClock } from './clock.ts';
 export type { CryptoProvider } from './crypto-provider.ts';

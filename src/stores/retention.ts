@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { KernelError } from '../errors.ts';
 import type { TraceRunInfo, TraceStore } from '../ports/trace-store.ts';
+import { issueText } from '../zod-issues.ts';
 
 /** A trace not yet sealed and younger than this is assumed to be still recording. */
 export const DEFAULT_UNSEALED_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -34,8 +35,7 @@ export interface PruneReport {
 export function parseRetentionPolicy(input: unknown): z.output<typeof retentionPolicySchema> {
   const r = retentionPolicySchema.safeParse(input);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new KernelError('CONFIG_INVALID', `retention policy: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new KernelError('CONFIG_INVALID', `retention policy: ${issueText(r.error.issues[0], { dotted: true })}`);
   }
   return r.data;
 }

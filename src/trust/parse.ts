@@ -1,16 +1,7 @@
 import type { z } from 'zod';
 import { KernelError } from '../errors.ts';
+import { formatIssuePath } from '../zod-issues.ts';
 import { policyDocumentSchema, type PolicyDocument } from './schema.ts';
-
-/** Renders a zod issue path as `rules[2].resources.paths[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(document)' : out;
-}
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -30,7 +21,7 @@ export function parsePolicy(json: unknown): PolicyDocument {
   if (result.success) return result.data;
   // An unknown field first: a typo ("action") also makes the real field look missing.
   const sorted = [...result.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-  const issues = sorted.map((i) => ({ path: formatPath(i.path), message: describeIssue(i) }));
+  const issues = sorted.map((i) => ({ path: formatIssuePath(i.path, { root: '(document)' }), message: describeIssue(i) }));
   const first = issues[0]!;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   throw new KernelError('POLICY_INVALID', `policy field ${first.path}: ${first.message}${more}`, { path: first.path, issues });

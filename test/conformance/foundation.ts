@@ -59,4 +59,16 @@ export const foundationCases: ConformanceCase[] = [
       assert(typeof h.capabilities.dynamicCompile === 'boolean', 'capabilities.dynamicCompile is a flag');
     },
   },
+  {
+    name: 'foundation: capabilities.blockingSleep is what the host allows (Atomics.wait may block)',
+    async run(env) {
+      // The core trusts the flag and never probes; this probe checks the adapter told the truth.
+      let allowed = false;
+      try {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0);
+        allowed = true;
+      } catch { /* not allowed here, or no SharedArrayBuffer */ }
+      assertEqual(env.platform.capabilities.blockingSleep, allowed, 'capabilities.blockingSleep');
+    },
+  },
 ];

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { launchContainer } from '../../src/execution/container.ts';
 import type { GateHooks } from '../../src/ports/gate-hooks.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
+import { manualClock } from '../../src/ports/clock.ts';
 import { readFixtures } from '../fixtures/build.ts';
 import { fixturesReady, runFixture, scratch } from './forge.ts';
 
@@ -42,6 +43,20 @@ test('an infinite loop is stopped by the wall-clock guard in Node: status timed-
   assert.equal(r.exitCode, 124);
   assert.ok(performance.now() - t0 < 5000);
   assert.deepEqual(states, ['launch', 'running', 'timed-out']);
+});
+
+test('a manual clock drives the run\'s timeout: a guest that only calls sched_yield is timed-out, no real time waited', async () => {
+  const clock = manualClock();
+  // Every host call moves the run's clock 10 ms: a 60 s limit passes after ~6000 calls, a few ms of real time.
+  const hooks: GateHooks = { ...allow, record: () => { clock.advance(10); } };
+  const t0 = performance.now();
+  const r = await launchContainer({ platform: { ...createNodePlatform(), clock }, module: wasm('attack-yield-loop'), hooks, limits: { timeoutMs: 60_000 } });
+  assert.equal(r.status, 'timed-out', r.reason);
+  assert.equal(r.exitCode, 124);
+  assert.equal(r.error?.code, 'TIMEOUT');
+  assert.match(r.reason, /ran past its 60000 ms wall-clock limit/);
+  assert.ok(r.durationMs >= 60_000, `the run's clock read ${r.durationMs} ms`);
+  assert.ok(performance.now() - t0 < 5000, `took ${(performance.now() - t0).toFixed(0)} ms of real time`);
 });
 
 test('a memory.grow bomb gets -1 at the cap (the spec\'s answer) and peak memory is the cap', async () => {

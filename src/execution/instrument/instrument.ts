@@ -37,8 +37,10 @@ export interface Instrumented {
 
 /** When the async variant hands the event loop back to the host. */
 export interface InstrumentPace {
-  /** A `performance.now()` time after which instrumentation stops with TIMEOUT. */
+  /** A time on `now` (ms) after which instrumentation stops with TIMEOUT. */
   readonly deadline?: number;
+  /** The clock `deadline` is read on, in ms; `performance.now()` when absent. */
+  readonly now?: () => number;
 }
 
 const MAX_CAP_PAGES = 2 ** 48;
@@ -78,8 +80,9 @@ export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): 
  */
 export async function instrumentAsync(bytes: Uint8Array, options: InstrumentOptions = {}, pace: InstrumentPace = {}): Promise<Instrumented> {
   const steps = rewriteModule(bytes, options, SLICE_BYTES);
+  const now = pace.now ?? (() => performance.now());
   for (;;) {
-    if (pace.deadline !== undefined && performance.now() >= pace.deadline) {
+    if (pace.deadline !== undefined && now() >= pace.deadline) {
       throw new KernelError('TIMEOUT', 'instrumentation did not finish before its deadline', { phase: 'instrument' });
     }
     const next = steps.next();
