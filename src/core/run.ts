@@ -48,6 +48,8 @@ export interface RunRequest {
   readonly fs?: Vfs;
   /** Limits asked for; each is capped by the kernel's configured limit and by the package's own. */
   readonly limits?: Partial<Limits>;
+  /** Entries the trace may hold before the run is stopped (output-limit); at most TRACE_ENTRIES_MAX, which is the default. */
+  readonly traceEntriesMax?: number;
   /** Trace persistence. Default: the platform's TraceStore, sealed at the end. `false`: no trace. */
   readonly trace?: false | { readonly sink?: TraceSink; readonly retainLines?: boolean };
   /** Wall-clock ms for the genesis entry and verification; default the platform clock. */
@@ -123,6 +125,13 @@ function storeSink(traces: TraceStore): TraceSink {
 }
 
 /**
+ * Entries one run's trace may hold. A trace is read back whole (verify, explain, evidence, replay),
+ * and a guest that calls the clock in a loop writes hundreds of MB a minute: past this the run is
+ * stopped (output-limit) rather than leaving a trace too large to read. 2^20 holds a million calls.
+ */
+export const TRACE_ENTRIES_MAX = 1_048_576;
+
+/**
  * Runs one guest to its end.
  * @throws KernelError when the run is refused before start: PKG_* / TRUST_ROOT_* (verification),
  *   QUARANTINED (the identity is quarantined), POLICY_INVALID, STORE_UNAVAILABLE (fail closed),
@@ -156,10 +165,14 @@ export async function runGuest(kernel: Kernel, req: RunRequest): Promise<RunOutc
     });
   }
   const rec = recorder;
+  const traceCap = Math.min(req.traceEntriesMax ?? TRACE_ENTRIES_MAX, TRACE_ENTRIES_MAX);
   const hooks: GateHooks = {
     decide(request) {
       // A trace that can no longer be persisted fails the gate closed: nothing runs unrecorded.
       if (rec?.failure) throw rec.failure;
+      if (rec !== undefined && rec.count >= traceCap) {
+        throw new KernelError('OUTPUT_LIMIT', `the run's trace reached its cap of ${traceCap} entries: the guest was stopped so that what it did stays readable and verifiable`, { entries: rec.count });
+      }
       return gate.decide(request);
     },
     record(request, decision, outcome, ctx) {

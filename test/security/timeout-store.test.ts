@@ -49,3 +49,21 @@ test('in one kernel process, timed-out runs leave the SQLite stores serving: lat
     await kernel.close();
   }
 });
+
+test('a run whose trace reaches its cap is stopped (output-limit), and its trace stays whole and verifiable', async () => {
+  const dir = scratch();
+  const kernel = await bootNodeKernel(withKernelKey({ env: { ...process.env, FORGE_STORES_DATA_DIR: join(dir, 'data') } }, dir));
+  try {
+    const bytes = new Uint8Array(readFileSync(fixture('attack-yield-loop')));
+    const run = await runGuest(kernel, { bytes, allowUnsigned: true, trustRoots: [], traceEntriesMax: 2000, limits: { timeoutMs: 20_000 } });
+    assert.equal(run.result.status, 'output-limit', run.result.reason);
+    assert.equal(run.exitCode, 125);
+    assert.match(run.result.reason, /trace reached its cap of 2000 entries/);
+    const text = (await kernel.platform.stores.traces.read(run.trace!.runId)).map((l) => `${l}\n`).join('');
+    const report = await verifyTrace(text, { crypto: kernel.crypto });
+    assert.equal(report.status, 'ok', report.message);
+    assert.ok(report.entries <= 2010, `${report.entries} entries`);
+  } finally {
+    await kernel.close();
+  }
+});
