@@ -35,6 +35,16 @@ export function identityOfTrace(lines: readonly string[]): string | undefined {
   }
 }
 
+/** The run id a trace's genesis names, or undefined when its first line is no genesis. Never throws. */
+export function runIdOfTrace(lines: readonly string[]): string | undefined {
+  try {
+    const g = lines[0] === undefined ? undefined : parseLine(lines[0]);
+    return g?.t === 'genesis' ? g.entry.runId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One list item from a run's stored lines. Never throws: a damaged trace is listed as such. */
 export function describeRun(info: TraceRunInfo, lines: readonly string[]): RunListItem {
   const base = { runId: info.runId, createdAt: new Date(info.createdAt).toISOString(), sealed: info.sealed, entries: info.count };

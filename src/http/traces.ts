@@ -7,7 +7,7 @@ import { KernelError, type ErrorCode } from '../errors.ts';
 import { explainTrace, exportEvidence, verifyTrace, type TraceReport } from '../observer/index.ts';
 import { requireScope, seesIdentity } from './auth.ts';
 import type { Api, ApiDeps, ApiEnv } from './context.ts';
-import { identityOfTrace } from './run-view.ts';
+import { identityOfTrace, runIdOfTrace } from './run-view.ts';
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const FAILED: Record<Exclude<TraceReport['status'], 'ok'>, ErrorCode> = { tampered: 'TRACE_TAMPERED', truncated: 'TRACE_INCOMPLETE', invalid: 'TRACE_INVALID' };
@@ -26,6 +26,12 @@ export async function traceOf(c: Context<ApiEnv>, deps: ApiDeps): Promise<{ runI
   if (principal.tenant !== undefined) {
     const identity = identityOfTrace(lines);
     if (identity === undefined || !seesIdentity(principal, identity)) throw new KernelError('NOT_FOUND', `no trace stored for run ${runId}`, { runId });
+  }
+  // The chain and signatures prove a trace is one the kernel wrote; this proves it is this run's —
+  // a whole trace moved under another run id would verify otherwise.
+  const named = runIdOfTrace(lines);
+  if (named !== undefined && named !== runId) {
+    throw new KernelError('TRACE_TAMPERED', `the trace stored as run ${runId} is run ${named}'s (its genesis names it): it was moved`, { runId, genesisRunId: named });
   }
   return { runId, lines, text: lines.length ? `${lines.join('\n')}\n` : '' };
 }

@@ -251,6 +251,26 @@ describe('packages', () => {
   });
 });
 
+describe('a stored trace moved under another run id', () => {
+  it('is refused 422 TRACE_TAMPERED on every read (its genesis names the other run)', async () => {
+    const kernel = await boot();
+    const app = createApp(kernel, { localOnly: true });
+    const run = { module: b64(hello), allowUnsigned: true };
+    const a = (await req(app, 'POST', '/v1/runs', run)).json.runId as string;
+    const b = (await req(app, 'POST', '/v1/runs', { ...run, args: ['other'] })).json.runId as string;
+    const traces = kernel.platform.stores.traces;
+    const linesOfA = await traces.read(a);
+    await traces.remove(b);
+    await traces.append(b, 0, linesOfA);
+    await traces.seal(b);
+    for (const path of ['verify', 'trace', 'explain', 'evidence']) {
+      const r = await req(app, 'GET', `/v1/runs/${b}/${path}`);
+      assert.deepEqual([r.status, r.json.error?.code], [422, 'TRACE_TAMPERED'], path);
+    }
+    assert.equal((await req(app, 'GET', `/v1/runs/${a}/verify`)).status, 200, 'the original still verifies where it belongs');
+  });
+});
+
 describe('auth', () => {
   const TOKENS = {
     FORGE_API_TOKEN_RUNNER: 'runner-token-0123456789', FORGE_API_TOKEN_READER: 'reader-token-0123456789',
