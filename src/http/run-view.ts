@@ -25,25 +25,21 @@ export interface RunListItem {
   readonly unreadable?: string;
 }
 
-/** The identity a trace's genesis entry names, or undefined when its first line is not a genesis entry. */
-export function identityOfTrace(lines: readonly string[]): string | undefined {
+/** A trace's genesis entry, or undefined when its first line is not one. Never throws. */
+function genesisOf(lines: readonly string[]) {
   try {
     const g = lines[0] === undefined ? undefined : parseLine(lines[0]);
-    return g?.t === 'genesis' ? g.entry.identity : undefined;
+    return g?.t === 'genesis' ? g.entry : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The identity a trace's genesis entry names, or undefined when its first line is not a genesis entry. */
+export const identityOfTrace = (lines: readonly string[]): string | undefined => genesisOf(lines)?.identity;
+
 /** The run id a trace's genesis names, or undefined when its first line is no genesis. Never throws. */
-export function runIdOfTrace(lines: readonly string[]): string | undefined {
-  try {
-    const g = lines[0] === undefined ? undefined : parseLine(lines[0]);
-    return g?.t === 'genesis' ? g.entry.runId : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const runIdOfTrace = (lines: readonly string[]): string | undefined => genesisOf(lines)?.runId;
 
 /** One list item from a run's stored lines. Never throws: a damaged trace is listed as such. */
 export function describeRun(info: TraceRunInfo, lines: readonly string[]): RunListItem {

@@ -29,19 +29,6 @@ export function escapeText(s: string): string {
   return ANY_UNSAFE.test(s) ? s.replace(UNSAFE, shown) : s;
 }
 
-// What JSON.stringify leaves raw that a terminal or viewer still obeys: C1 controls, DEL, the line
-// and paragraph separators and the bidi controls (C0 controls and lone surrogates it escapes itself).
-const JSON_UNSAFE = /[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-
-/**
- * JSON text (from JSON.stringify) made safe for a terminal and still the same JSON: the characters
- * JSON leaves raw but a terminal obeys are written as `\uXXXX` escapes, which only occur inside
- * strings and parse back to the same value. Throws nothing.
- */
-export function escapeJsonText(json: string): string {
-  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 // Everything a terminal obeys but line breaks and tabs: what no printed line should carry raw.
 const TERMINAL_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

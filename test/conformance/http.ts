@@ -5,7 +5,7 @@
  * across requests. In workerd each module is found among those bundled at deploy time.
  */
 import type { BootedKernel, BootOptions } from '../../src/boot.ts';
-import { bootOnHostStores } from './boot-kernel.ts';
+import { bootOnHostStores, callJson } from './boot-kernel.ts';
 import { createTrustRoot } from '../../src/crypto/root-signing.ts';
 import { trustRootDocument } from '../../src/crypto/trust-root.ts';
 import { generateKeyPair, packPackage, resolveCrypto } from '../../src/crypto/index.ts';
@@ -32,13 +32,7 @@ async function signed(env: ConformanceEnv, fixture: string, name: string, files:
   return { root: trustRootDocument(root), pkg, signer: key.keyId };
 }
 
-async function call(app: App, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Json }> {
-  const res = await app.request(path, {
-    method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
+const call = callJson;
 
 export const httpCases: ConformanceCase[] = [
   {

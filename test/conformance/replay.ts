@@ -6,7 +6,7 @@
  * variant the Worker has bundled: a replay runs under the limits its trace recorded.
  */
 import type { BootedKernel, BootOptions } from '../../src/boot.ts';
-import { bootOnHostStores } from './boot-kernel.ts';
+import { bootOnHostStores, callJson } from './boot-kernel.ts';
 import { createTrustRoot } from '../../src/crypto/root-signing.ts';
 import { trustRootDocument } from '../../src/crypto/trust-root.ts';
 import { generateKeyPair, packPackage, resolveCrypto } from '../../src/crypto/index.ts';
@@ -22,13 +22,7 @@ const text = (b64: string) => new TextDecoder().decode(fromBase64(b64));
 
 const boot = (env: ConformanceEnv, over: Partial<BootOptions> = {}): Promise<BootedKernel> => bootOnHostStores(env, 'replay-conformance', over);
 
-async function call(app: App, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await app.request(path, {
-    method, headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
+const call = callJson;
 
 async function traceLines(app: App, runId: string): Promise<Json[]> {
   return (await (await app.request(`/v1/runs/${runId}/trace`)).text()).trim().split('\n').map((l) => JSON.parse(l) as Json);

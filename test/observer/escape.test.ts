@@ -16,7 +16,7 @@ import { noteLine } from '../../platform/node/cli/run-io.ts';
 import { bootKernel } from '../../src/boot.ts';
 import type { Decision } from '../../src/ports/gate-hooks.ts';
 import { createApp } from '../../src/http/app.ts';
-import { escapeJsonText, escapeText } from '../../src/observer/escape.ts';
+import { escapeText, terminalSafe } from '../../src/observer/escape.ts';
 import { explainTrace, verifyTrace } from '../../src/observer/index.ts';
 import { memoryStores } from '../../src/stores/memory.ts';
 import { ROOT } from '../fixtures/build.ts';
@@ -264,10 +264,10 @@ describe('the CLI', () => {
   });
 });
 
-test('escapeJsonText: what JSON leaves raw is written as \\u escapes, and the JSON parses back to the same value', () => {
+test('terminalSafe on JSON: what JSON leaves raw is written as \\u escapes, and the JSON parses back to the same value', () => {
   const value = { path: '/a\u0085b\u2028c\u202ed\u2066e\u007ff\u200eg', plain: 'x\\n"y"', ctl: '\n\u001b' };
   const json = JSON.stringify(value, null, 2);
-  const safe = escapeJsonText(json);
+  const safe = terminalSafe(json);
   assert.doesNotMatch(safe, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
   assert.deepEqual(JSON.parse(safe), value);
   assert.ok(safe.includes('\\u0085') && safe.includes('\\u2028') && safe.includes('\\u202e'));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { KernelError } from '../../../src/errors.ts';
-import { escapeJsonText, escapeText } from '../../../src/observer/escape.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import { toHex } from '../../../src/crypto/encoding.ts';
 import { parsePackage, type ParsedPackage } from '../../../src/crypto/index.ts';
 import { digestContent } from '../../../src/crypto/content.ts';
@@ -37,19 +37,19 @@ export function registerInspect(program: Command): void {
         mismatch = e;
       }
       if (o.json) {
-        out(escapeJsonText(JSON.stringify({
+        out(JSON.stringify({
           formatVersion: pkg.formatVersion, size: pkg.size, manifest: pkg.manifest,
           packageDigest: toHex(cliCrypto.sha256(pkg.envelope.payload)), moduleDigest: toHex(cliCrypto.sha256(pkg.module)), moduleBytes: pkg.module.length,
           files: [...pkg.files].map(([p, b]) => ({ path: p, bytes: b.length })), signatures: pkg.envelope.signatures.map((s) => s.keyid),
           digestsMatch: mismatch === undefined,
-        }, null, 2)));
+        }, null, 2));
       } else {
         out(`${path}: .forgepkg format ${pkg.formatVersion}, ${pkg.size} bytes — not verified (use forge verify --trust ROOT.json)`);
         // An unverified package's names and manifest are the author's words: shown escaped.
         for (const line of summarizeContent(pkg)) out(`  ${escapeText(line)}`);
         out(`  digests  ${mismatch ? `MISMATCH: ${escapeText(mismatch.message)}` : 'content matches the signed statement'}`);
         out('  manifest (defaults applied):');
-        for (const line of escapeJsonText(JSON.stringify(pkg.manifest, null, 2)).split('\n')) out(`    ${line}`);
+        for (const line of JSON.stringify(pkg.manifest, null, 2).split('\n')) out(`    ${line}`);
       }
       if (mismatch) throw mismatch;
     });

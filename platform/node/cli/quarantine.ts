@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { fromHex, toHex } from '../../../src/crypto/encoding.ts';
 import { parseKeyFile, parsePublicKey, type PublicKey } from '../../../src/crypto/keys.ts';
 import { KernelError } from '../../../src/errors.ts';
-import { escapeJsonText, escapeText } from '../../../src/observer/escape.ts';
+import { escapeText, terminalSafe } from '../../../src/observer/escape.ts';
 import type { QuarantineRecord, QuarantineStore } from '../../../src/ports/quarantine-store.ts';
 import {
   quarantine, quarantineState, releaseQuarantine, releaseStatementBytes, signRelease, RELEASE_TYPE, type ReleaseStatement,
@@ -26,7 +26,7 @@ export function registerQuarantine(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { dataDir: string; all?: boolean; json?: boolean }) => {
       const records = (await storeOf(o.dataDir).list()).filter((r) => o.all || r.quarantined);
-      process.stdout.write(o.json ? `${escapeJsonText(JSON.stringify(records, null, 2))}\n` : records.length === 0 ? 'no quarantined identities\n' : records.map(line).join(''));
+      process.stdout.write(o.json ? `${terminalSafe(JSON.stringify(records, null, 2))}\n` : records.length === 0 ? 'no quarantined identities\n' : records.map(line).join(''));
     });
 
   dataDir(q.command('history').description('every change of one identity, oldest first').argument('<identity>'))
@@ -34,7 +34,7 @@ export function registerQuarantine(program: Command): void {
     .action(async (identity: string, o: { dataDir: string; json?: boolean }) => {
       const h = await storeOf(o.dataDir).history(identity);
       if (h.length === 0) throw new KernelError('NOT_FOUND', `no quarantine history for ${identity}`, { identity });
-      process.stdout.write(o.json ? `${escapeJsonText(JSON.stringify(h, null, 2))}\n` : h.map(line).join(''));
+      process.stdout.write(o.json ? `${terminalSafe(JSON.stringify(h, null, 2))}\n` : h.map(line).join(''));
     });
 
   dataDir(q.command('add').description('quarantine an identity now').argument('<identity>'))

@@ -16,7 +16,7 @@ import {
   consistencyProof, explainTrace, exportEvidence, inclusionProof, readEvidence, verifyConsistency, verifyInclusion, verifyTrace,
   CONSISTENCY_FORMAT, INCLUSION_FORMAT, traceReportError,
 } from '../../../src/observer/index.ts';
-import { escapeJsonText, escapeText } from '../../../src/observer/escape.ts';
+import { escapeText } from '../../../src/observer/escape.ts';
 import { isTar } from '../../../src/observer/tar.ts';
 import { DEFAULT_DATA_DIR, loadKernelKey, readPublicKeyArg } from '../kernel-key.ts';
 import { cliCrypto, out, readBytes, readJson, writeAtomic } from './package-io.ts';
@@ -44,7 +44,7 @@ export function registerTrace(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (path: string, o: { key?: string; json?: boolean }) => {
       const r = await verifyTrace(readTraceFile(path), { crypto: cliCrypto, ...(o.key !== undefined ? { publicKey: readPublicKeyArg(o.key) } : {}) });
-      if (o.json) out(escapeJsonText(JSON.stringify(r, null, 2)));
+      if (o.json) out(JSON.stringify(r, null, 2));
       else {
         // The messages quote what the trace holds; a forged trace must not forge this verdict.
         out(escapeText(`${r.status}: ${r.message}`));
@@ -64,9 +64,9 @@ export function registerTrace(program: Command): void {
     .action((path: string, o: { entry?: string; size?: string; from?: string; to?: string }) => {
       const text = readTraceFile(path);
       if (o.entry !== undefined) {
-        out(escapeJsonText(JSON.stringify(inclusionProof(text, int(o.entry, '--entry'), o.size !== undefined ? { size: int(o.size, '--size') } : {}), null, 2)));
+        out(JSON.stringify(inclusionProof(text, int(o.entry, '--entry'), o.size !== undefined ? { size: int(o.size, '--size') } : {}), null, 2));
       } else if (o.from !== undefined && o.to !== undefined) {
-        out(escapeJsonText(JSON.stringify(consistencyProof(text, int(o.from, '--from'), int(o.to, '--to')), null, 2)));
+        out(JSON.stringify(consistencyProof(text, int(o.from, '--from'), int(o.to, '--to')), null, 2));
       } else {
         throw new KernelError('BAD_REQUEST', 'give --entry N for an inclusion proof, or --from A --to B for a consistency proof');
       }
@@ -96,7 +96,7 @@ export function registerTrace(program: Command): void {
       const text = readTraceFile(path);
       const report = await verifyTrace(text, { crypto: cliCrypto, ...(o.key !== undefined ? { publicKey: readPublicKeyArg(o.key) } : {}) });
       const e = explainTrace(text, { report });
-      out(o.json ? escapeJsonText(JSON.stringify(e.json, null, 2)) : e.text);
+      out(o.json ? JSON.stringify(e.json, null, 2) : e.text);
     });
 
   trace.command('export')
@@ -123,6 +123,6 @@ export function registerTrace(program: Command): void {
     .action((o: { dataDir: string }) => {
       const key = loadKernelKey({ dataDir: o.dataDir });
       if (key.source === 'created') process.stderr.write(`forge: created the kernel key ${key.path} (mode 0600)\n`);
-      out(escapeJsonText(JSON.stringify(publicKeyJson(key))));
+      out(JSON.stringify(publicKeyJson(key)));
     });
 }
