@@ -11,7 +11,7 @@ import type { ConfigProvenance } from './config/load.ts';
 import type { LoadedPolicy } from './core/policies.ts';
 import type { StoresReport } from './core/stores.ts';
 import type { SelfTestReport } from './diagnostics/self-test.ts';
-import type { StoredTraceReport, StoredTraceStatus } from './observer/stored.ts';
+import type { StoredTraceReport, StoredTraceStatus } from './dna/verify/stored.ts';
 
 /**
  * The boot sequence, the same in every host: config → policies → trust roots → self-tests →

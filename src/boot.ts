@@ -6,11 +6,11 @@ import { openKernelStores, type OpenedStores } from './core/stores.ts';
 import { loadTrustRoots } from './core/trust-roots.ts';
 import { keyPairFromSecret } from './crypto/keys.ts';
 import { resolveCrypto } from './crypto/noble.ts';
-import type { TrustRoot } from './crypto/trust-root.ts';
+import type { TrustRoot } from './packages/trust-root.ts';
 import { runSelfTests } from './diagnostics/self-tests.ts';
 import { KernelError } from './errors.ts';
 import { createKernel, type Kernel } from './kernel.ts';
-import { verifyStoredTraces, type StoredTraceStatus } from './observer/stored.ts';
+import { verifyStoredTraces, type StoredTraceStatus } from './dna/verify/stored.ts';
 import type { Platform } from './ports/platform.ts';
 import type { StoreOpener } from './ports/store-opener.ts';
 

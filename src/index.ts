@@ -17,8 +17,8 @@ export { createApp } from './http/app.ts';
 export { memoryStores, memoryTraceStore, memoryQuarantineStore, memoryPackageStore } from './stores/memory.ts';
 export * from './ports/index.ts';
 /** Packages (`.forgepkg`), keys and trust roots. */
-export * as packages from './crypto/index.ts';
+export * as packages from './packages/index.ts';
 /** The zero-trust policy graph, trust vector and quarantine. */
 export * as trust from './trust/index.ts';
 /** The Execution DNA: record, verify, prove, explain, export, replay. */
-export * as dna from './observer/index.ts';
+export * as dna from './dna/index.ts';

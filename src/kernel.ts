@@ -1,6 +1,6 @@
 import type { BootReport } from './boot-report.ts';
 import { configDigest, resolveConfig, type KernelConfig } from './config/index.ts';
-import { toHex } from './crypto/encoding.ts';
+import { toHex } from './lib/encoding.ts';
 import { resolveCrypto } from './crypto/noble.ts';
 import { KernelError, asKernelError } from './errors.ts';
 import type { CryptoProvider } from './ports/crypto-provider.ts';

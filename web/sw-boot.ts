@@ -8,7 +8,7 @@
 import { openDB } from 'idb';
 import { bootKernel, type BootedKernel } from '../src/boot.ts';
 import type { StoreOpener } from '../src/ports/store-opener.ts';
-import { fromHex, toHex } from '../src/crypto/encoding.ts';
+import { fromHex, toHex } from '../src/lib/encoding.ts';
 import { KernelError } from '../src/errors.ts';
 import { createBrowserPlatform } from '../platform/browser/index.ts';
 import { IDB_MIGRATIONS } from '../platform/browser/idb-schema.ts';

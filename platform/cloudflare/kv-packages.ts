@@ -10,7 +10,7 @@ import type { KVNamespace } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { KernelError } from '../../src/errors.ts';
 import type { PackageStore } from '../../src/ports/package-store.ts';
-import { concatBytes } from '../../src/crypto/encoding.ts';
+import { concatBytes } from '../../src/lib/encoding.ts';
 import { checkPackage } from '../../src/stores/validate.ts';
 
 /** Largest value written as one KV entry (below KV's 25 MiB limit). */

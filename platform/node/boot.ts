@@ -12,7 +12,7 @@ import { readNodeConfig } from './config-source.ts';
 import { createNodePlatform } from './index.ts';
 import { createSqliteStores, SQLITE_MIGRATIONS } from './sqlite-store.ts';
 import { DEFAULT_DATA_DIR, loadKernelKey } from './kernel-key.ts';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 
 export interface NodeBootOptions {
   /** The JSON config file; FORGE_CONFIG names it when absent. */

@@ -6,8 +6,8 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fromHex } from '../../src/crypto/encoding.ts';
-import { generateKeyPair, keyFileJson, keyPairFromSecret, parseKeyFile, parsePublicKey, type KeyPair } from '../../src/crypto/index.ts';
+import { fromHex } from '../../src/lib/encoding.ts';
+import { generateKeyPair, keyFileJson, keyPairFromSecret, parseKeyFile, parsePublicKey, type KeyPair } from '../../src/packages/index.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import { KernelError } from '../../src/errors.ts';
 

@@ -8,7 +8,7 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KernelError } from '../../src/errors.ts';
-import type { SyncTraceSink } from '../../src/observer/recorder.ts';
+import type { SyncTraceSink } from '../../src/dna/record/recorder.ts';
 
 /**
  * A sink writing one run's trace to `path`, created anew (truncated) by the first flush.

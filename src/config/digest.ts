@@ -1,11 +1,11 @@
-import { toHex, utf8 } from '../crypto/encoding.ts';
+import { toHex, utf8 } from '../lib/encoding.ts';
 import { nobleCrypto } from '../crypto/noble.ts';
 import { KernelError } from '../errors.ts';
 
 /**
  * Canonical JSON in the RFC 8785 shape: keys sorted by UTF-16 code units, no whitespace, numbers
  * in ECMAScript's shortest round-trip form (what `JSON.stringify` writes), `undefined` members
- * dropped. Unlike src/crypto/canonical-json.ts (signed package documents: integers only) it takes
+ * dropped. Unlike src/lib/canonical-json.ts (signed package documents: integers only) it takes
  * fractions, because an inline policy document may hold a rate such as `perSecond: 0.5`.
  * @throws KernelError CONFIG_INVALID on a value JSON cannot carry (NaN, Infinity, a bigint)
  */

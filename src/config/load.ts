@@ -1,4 +1,4 @@
-import { fromHex, toHex, utf8 } from '../crypto/encoding.ts';
+import { fromHex, toHex, utf8 } from '../lib/encoding.ts';
 import { KernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import { configDigest } from './digest.ts';

@@ -1,5 +1,5 @@
-import { utf8 } from '../crypto/encoding.ts';
-import { formatIssuePath } from '../zod-issues.ts';
+import { utf8 } from '../lib/encoding.ts';
+import { formatIssuePath } from '../lib/zod-issues.ts';
 import { KernelError } from '../errors.ts';
 import { resolveConfig } from './resolve.ts';
 import type { KernelConfig } from './schema.ts';

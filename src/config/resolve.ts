@@ -1,4 +1,4 @@
-import { formatIssuePath } from '../zod-issues.ts';
+import { formatIssuePath } from '../lib/zod-issues.ts';
 import { KernelError } from '../errors.ts';
 import { CONFIG_ENV } from './env.ts';
 import { kernelConfigSchema, type KernelConfig } from './schema.ts';

@@ -1,4 +1,4 @@
-import { formatIssuePath } from '../zod-issues.ts';
+import { formatIssuePath } from '../lib/zod-issues.ts';
 import { KernelError } from '../errors.ts';
 
 /**

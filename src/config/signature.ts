@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { pae } from '../crypto/dsse.ts';
-import { fromBase64, toBase64 } from '../crypto/encoding.ts';
+import { pae } from '../packages/dsse.ts';
+import { fromBase64, toBase64 } from '../lib/encoding.ts';
 import { parsePublicKey, type KeyPair, type PublicKey } from '../crypto/keys.ts';
-import { formatIssuePath } from '../zod-issues.ts';
+import { formatIssuePath } from '../lib/zod-issues.ts';
 import { KernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 

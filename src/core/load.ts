@@ -3,10 +3,10 @@
  * `.forgepkg` verified against the trust roots (the first root that accepts it), or — only when
  * the caller allows it — a bare WebAssembly module, whose provenance is then recorded as unsigned.
  */
-import { toHex } from '../crypto/encoding.ts';
-import { verifyPackage } from '../crypto/index.ts';
-import type { TrustRoot } from '../crypto/trust-root.ts';
-import { isWasmModule } from '../crypto/wasm-check.ts';
+import { toHex } from '../lib/encoding.ts';
+import { verifyPackage } from '../packages/index.ts';
+import type { TrustRoot } from '../packages/trust-root.ts';
+import { isWasmModule } from '../lib/wasm-check.ts';
 import { KernelError, isKernelError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Subject } from '../trust/index.ts';

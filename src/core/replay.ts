@@ -8,7 +8,7 @@
  * not. A replay consults no quarantine state, records no trace and writes nothing back.
  */
 import type { Limits } from '../config/schema.ts';
-import { toHex } from '../crypto/encoding.ts';
+import { toHex } from '../lib/encoding.ts';
 import { KernelError, isKernelError } from '../errors.ts';
 import { launchContainer, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
 import { mountBundledFiles } from '../execution/wasi/bundled-files.ts';
@@ -17,7 +17,7 @@ import type { Kernel } from '../kernel.ts';
 import {
   analyzeTrace, createReplayChecker, traceReportError, verifyTrace,
   type Analysis, type GenesisEntry, type SummaryOutcome, type TraceReport,
-} from '../observer/index.ts';
+} from '../dna/index.ts';
 import { loadGuest, type GuestSource, type RunPackageInfo } from './load.ts';
 import { RUN_STATUS, exitCodeOfResult } from './run.ts';
 

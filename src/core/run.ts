@@ -6,7 +6,7 @@
  * a signed summary.
  */
 import type { Limits } from '../config/schema.ts';
-import type { TrustRoot } from '../crypto/trust-root.ts';
+import type { TrustRoot } from '../packages/trust-root.ts';
 import { KernelError } from '../errors.ts';
 import { launchContainer, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
 import type { GateHooks } from '../ports/gate-hooks.ts';
@@ -14,10 +14,10 @@ import { mountBundledFiles } from '../execution/wasi/bundled-files.ts';
 import { Vfs } from '../execution/wasi/vfs.ts';
 import type { Kernel } from '../kernel.ts';
 import { loadGuest, type LoadedGuest, type RunPackageInfo } from './load.ts';
-import { createDnaRecorder, type DnaRecorder } from '../observer/index.ts';
-import type { SignedSummary } from '../observer/attestation.ts';
-import type { RunStatus } from '../observer/format.ts';
-import type { TraceSink } from '../observer/recorder.ts';
+import { createDnaRecorder, type DnaRecorder } from '../dna/index.ts';
+import type { SignedSummary } from '../dna/verify/attestation.ts';
+import type { RunStatus } from '../dna/format.ts';
+import type { TraceSink } from '../dna/record/recorder.ts';
 import type { TraceStore } from '../ports/trace-store.ts';
 import {
   assertLaunchAllowed, builtinPolicy, createTrustGate, identityOf, policyDigest, type PolicyDocument, type Subject,

@@ -1,5 +1,5 @@
-import { parseTrustRoot, type TrustRoot } from '../crypto/trust-root.ts';
-import { verifyTrustRoot } from '../crypto/root-signing.ts';
+import { parseTrustRoot, type TrustRoot } from '../packages/trust-root.ts';
+import { verifyTrustRoot } from '../packages/root-signing.ts';
 import { KernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 

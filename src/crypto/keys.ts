@@ -6,10 +6,10 @@
 import * as ed from '@noble/ed25519';
 import { z } from 'zod';
 import { KernelError } from '../errors.ts';
-import { fromHex, toHex } from './encoding.ts';
+import { fromHex, toHex } from '../lib/encoding.ts';
 import { nobleCrypto } from './noble.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
-import { issueText } from '../zod-issues.ts';
+import { issueText } from '../lib/zod-issues.ts';
 
 export interface KeyPair {
   readonly keyId: string;

@@ -5,7 +5,7 @@
  * the result never depends on which host ran it.
  */
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
-import { toHex } from './encoding.ts';
+import { toHex } from '../lib/encoding.ts';
 import { nobleCrypto } from './noble.ts';
 
 const ED25519 = { name: 'Ed25519' } as const;

@@ -1,4 +1,4 @@
-import { fromHex, toHex, utf8 } from '../crypto/encoding.ts';
+import { fromHex, toHex, utf8 } from '../lib/encoding.ts';
 import { defineSelfTest, expectEqual, flipHex } from './self-test.ts';
 import { ED25519_VECTORS, SHA256_VECTORS } from './vectors.ts';
 

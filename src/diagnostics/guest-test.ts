@@ -1,11 +1,11 @@
-import { fromBase64, toHex, utf8 } from '../crypto/encoding.ts';
+import { fromBase64, toHex, utf8 } from '../lib/encoding.ts';
 import { KernelError } from '../errors.ts';
 import { launchContainer } from '../execution/container.ts';
 import type { GateHooks } from '../ports/gate-hooks.ts';
 import { Vfs } from '../execution/wasi/vfs.ts';
-import { createDnaRecorder } from '../observer/recorder.ts';
-import { verifyTrace } from '../observer/verify.ts';
-import type { RunStatus } from '../observer/format.ts';
+import { createDnaRecorder } from '../dna/record/recorder.ts';
+import { verifyTrace } from '../dna/verify/verify.ts';
+import type { RunStatus } from '../dna/format.ts';
 import { builtinPolicy } from '../trust/builtin.ts';
 import { compilePolicy } from '../trust/compile.ts';
 import { decide } from '../trust/decide.ts';

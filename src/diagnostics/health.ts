@@ -3,7 +3,7 @@ import { bootReportSchema, hex64Schema, selfTestReportSchema } from '../boot-rep
 import { KernelError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Platform } from '../ports/platform.ts';
-import { issueText } from '../zod-issues.ts';
+import { issueText } from '../lib/zod-issues.ts';
 import { runSelfTests, type SelfTestReport } from './self-tests.ts';
 
 /**

@@ -7,12 +7,12 @@
  * Everything after is a result: a guest cannot make launchContainer throw.
  */
 import { limitsSchema, type Limits } from '../config/schema.ts';
-import { toHex } from '../crypto/encoding.ts';
+import { toHex } from '../lib/encoding.ts';
 import { resolveCrypto } from '../crypto/noble.ts';
 import { KernelError, asKernelError, type ErrorCode } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import type { Platform } from '../ports/platform.ts';
-import { issueText } from '../zod-issues.ts';
+import { issueText } from '../lib/zod-issues.ts';
 import type { GateContext } from './gate.ts';
 import { FUEL_EXPORT, createInstrumenter, type Instrumenter } from './instrument/index.ts';
 import type { GateHooks } from '../ports/gate-hooks.ts';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { BootedKernel } from '../boot.ts';
 import { loadPolicies } from '../core/policies.ts';
-import { toHex } from '../crypto/encoding.ts';
+import { toHex } from '../lib/encoding.ts';
 import { keyPairFromSecret } from '../crypto/keys.ts';
 import { kernelHealth } from '../diagnostics/health.ts';
 import { KernelError } from '../errors.ts';

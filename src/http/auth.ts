@@ -10,7 +10,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { API_SCOPES, type KernelConfig } from '../config/schema.ts';
-import { equalBytes, fromHex, utf8 } from '../crypto/encoding.ts';
+import { equalBytes, fromHex, utf8 } from '../lib/encoding.ts';
 import { KernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 

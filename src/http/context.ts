@@ -1,7 +1,7 @@
 /** What every route file of the API is given: the kernel and the app's own state. */
 import type { Hono } from 'hono';
 import type { LoadedPolicy } from '../core/policies.ts';
-import type { TrustRoot } from '../crypto/trust-root.ts';
+import type { TrustRoot } from '../packages/trust-root.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ArtifactCache } from './artifacts.ts';
 import type { Principal } from './auth.ts';

@@ -4,7 +4,7 @@
  * KernelError is an internal failure: its message is not shown, so nothing of the host leaks.
  */
 import type { z } from 'zod';
-import { firstIssue } from '../zod-issues.ts';
+import { firstIssue } from '../lib/zod-issues.ts';
 import { KernelError, httpStatusOf } from '../errors.ts';
 
 export interface ErrorBody {

@@ -1,5 +1,5 @@
 /** The guest a request body names — a module, a package, or a stored package by digest — as bytes for the core to verify. */
-import { isWasmModule as isWasm } from '../crypto/wasm-check.ts';
+import { isWasmModule as isWasm } from '../lib/wasm-check.ts';
 import { KernelError } from '../errors.ts';
 import type { ApiDeps } from './context.ts';
 

@@ -4,10 +4,10 @@
  * content-addressed and shared by every tenant: holding a digest grants nothing, since a run
  * verifies the package again and runs under the caller's own tenant.
  */
-import { isWasmModule } from '../crypto/wasm-check.ts';
-import { toHex } from '../crypto/encoding.ts';
-import { parsePackage } from '../crypto/format.ts';
-import { verifyPackage, type VerifiedPackage } from '../crypto/verify.ts';
+import { isWasmModule } from '../lib/wasm-check.ts';
+import { toHex } from '../lib/encoding.ts';
+import { parsePackage } from '../packages/format.ts';
+import { verifyPackage, type VerifiedPackage } from '../packages/verify.ts';
 import { KernelError, isKernelError } from '../errors.ts';
 import { requireScope } from './auth.ts';
 import { readBody } from './body.ts';

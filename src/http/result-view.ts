@@ -1,5 +1,5 @@
 /** How a finished container looks in an answer — a run's (POST /v1/runs) and a replay's alike. */
-import { toBase64 } from '../crypto/encoding.ts';
+import { toBase64 } from '../lib/encoding.ts';
 import type { ContainerResult } from '../execution/container.ts';
 
 /** The fields of a container's end, `exitCode` by the CLI convention (never throws). */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { BUILTIN_POLICIES } from '../config/schema.ts';
 import type { LoadedPolicy } from '../core/policies.ts';
 import type { BuiltinPolicyName } from '../core/run.ts';
-import { fromBase64 } from '../crypto/encoding.ts';
+import { fromBase64 } from '../lib/encoding.ts';
 import { KernelError } from '../errors.ts';
 import { builtinPolicy, parsePolicy, type PolicyDocument } from '../trust/index.ts';
 

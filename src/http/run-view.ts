@@ -3,11 +3,11 @@
  * start) and of its closing summary (outcome, score, flags) — read from the lines as stored, not
  * verified (GET /v1/runs/:id/verify does that).
  */
-import { toHex } from '../crypto/encoding.ts';
+import { toHex } from '../lib/encoding.ts';
 import type { TraceRunInfo } from '../ports/trace-store.ts';
-import { parseSummaryPayload } from '../observer/attestation.ts';
-import { parseLine } from '../observer/parse.ts';
-import type { SummaryOutcome } from '../observer/format.ts';
+import { parseSummaryPayload } from '../dna/verify/attestation.ts';
+import { parseLine } from '../dna/codec/parse.ts';
+import type { SummaryOutcome } from '../dna/format.ts';
 
 export interface RunListItem {
   readonly runId: string;

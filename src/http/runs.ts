@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { runGuest, type RunOutcome } from '../core/run.ts';
-import { parsePackage } from '../crypto/format.ts';
+import { parsePackage } from '../packages/format.ts';
 import { KernelError } from '../errors.ts';
 import { requireScope, seesIdentity, tenantFor } from './auth.ts';
 import { readJson } from './body.ts';
@@ -15,7 +15,7 @@ import { runBodySchema, runPolicy } from './run-request.ts';
 import { resultView } from './result-view.ts';
 import { describeRun, type RunListItem } from './run-view.ts';
 
-import { isWasmModule as isWasm } from '../crypto/wasm-check.ts';
+import { isWasmModule as isWasm } from '../lib/wasm-check.ts';
 
 /** The manifest of a package the run already verified (for the evidence file). */
 function manifestOf(bytes: Uint8Array): unknown {

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { KernelError, type ErrorCode } from '../errors.ts';
-import { explainTrace, exportEvidence, verifyTrace, type TraceReport } from '../observer/index.ts';
+import { explainTrace, exportEvidence, verifyTrace, type TraceReport } from '../dna/index.ts';
 import { requireScope, seesIdentity } from './auth.ts';
 import type { Api, ApiDeps, ApiEnv } from './context.ts';
 import { identityOfTrace, runIdOfTrace } from './run-view.ts';

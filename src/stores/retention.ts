@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { KernelError } from '../errors.ts';
 import type { TraceRunInfo, TraceStore } from '../ports/trace-store.ts';
-import { issueText } from '../zod-issues.ts';
+import { issueText } from '../lib/zod-issues.ts';
 
 /** A trace not yet sealed and younger than this is assumed to be still recording. */
 export const DEFAULT_UNSEALED_GRACE_MS = 24 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@
  * and per-(syscall, group) decision tables.
  */
 import { canonicalConfigJson } from '../config/digest.ts';
-import { toHex, utf8 } from '../crypto/encoding.ts';
+import { toHex, utf8 } from '../lib/encoding.ts';
 import { nobleCrypto } from '../crypto/noble.ts';
 import { KernelError } from '../errors.ts';
 import { WASI_SYSCALLS, DEFAULT_GROUP } from '../ports/syscalls.ts';

@@ -12,7 +12,7 @@
  */
 import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, isActionGroup, isSyscallName } from '../ports/syscalls.ts';
 import type { SyscallRequest } from '../ports/gate-hooks.ts';
-import { matchEnv, matchPath, matchPathOrBelow, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from './glob.ts';
+import { matchEnv, matchPath, matchPathOrBelow, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from '../lib/glob/paths.ts';
 import type { PolicyRule, Subject, SubjectMatch } from './schema.ts';
 
 export interface CompiledRule {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { KernelError } from '../errors.ts';
-import { formatIssuePath } from '../zod-issues.ts';
+import { formatIssuePath } from '../lib/zod-issues.ts';
 import { policyDocumentSchema, type PolicyDocument } from './schema.ts';
 
 function describeIssue(issue: z.core.$ZodIssue): string {

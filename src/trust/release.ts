@@ -5,9 +5,9 @@
  * time of the current quarantine record), so a captured release cannot be replayed to lift a
  * later quarantine of the same identity.
  */
-import { canonicalJson } from '../crypto/canonical-json.ts';
-import { pae } from '../crypto/dsse.ts';
-import { utf8 } from '../crypto/encoding.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
+import { pae } from '../packages/dsse.ts';
+import { utf8 } from '../lib/encoding.ts';
 import { keyIdOf, type PublicKey } from '../crypto/keys.ts';
 import { nobleCrypto } from '../crypto/noble.ts';
 import { KernelError } from '../errors.ts';

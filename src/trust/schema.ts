@@ -18,7 +18,7 @@ const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/,
 
 /**
  * Limits on patterns. Policies arrive from API callers and package authors, and one decision
- * costs up to O(path × pattern) (src/trust/glob.ts), so the pattern side is bounded here. The
+ * costs up to O(path × pattern) (src/lib/glob/paths.ts), so the pattern side is bounded here. The
  * wildcard counts are far above what a real policy writes; they keep the work of a pattern close
  * to its length. `maxLength`/`maxItems` are only for the JSON Schema: the rule-level check below
  * does the refusing, so that its message can name the rule.

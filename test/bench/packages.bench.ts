@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { nodeCrypto } from '../../platform/node/crypto.ts';
-import { generateKeyPair, packPackage, createTrustRoot, verifyPackage, nobleCrypto, resolveCrypto } from '../../src/crypto/index.ts';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { generateKeyPair, packPackage, createTrustRoot, verifyPackage, nobleCrypto, resolveCrypto } from '../../src/packages/index.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 import { timeNs, timeNsAsync, type BenchRow } from './harness.ts';
 
 function leb(n: number): number[] {

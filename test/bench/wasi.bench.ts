@@ -14,7 +14,7 @@ import { launchContainer } from '../../src/execution/container.ts';
 import type { Decision, GateHooks } from '../../src/ports/gate-hooks.ts';
 import { createInstrumenter } from '../../src/execution/instrument/index.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
-import { createDnaRecorder } from '../../src/observer/index.ts';
+import { createDnaRecorder } from '../../src/dna/index.ts';
 import { builtinPolicy, createTrustGate, policyDigest } from '../../src/trust/index.ts';
 import { createNodePlatform } from '../../platform/node/index.ts';
 import { buildFixtures, readFixtures } from '../fixtures/build.ts';

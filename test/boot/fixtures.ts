@@ -3,12 +3,12 @@
  * trust roots valid or expired, and signed config envelopes, from fixed key seeds.
  */
 import { signConfig, type ConfigEnvelope } from '../../src/config/index.ts';
-import { utf8 } from '../../src/crypto/encoding.ts';
+import { utf8 } from '../../src/lib/encoding.ts';
 import { keyPairFromSecret, type KeyPair } from '../../src/crypto/keys.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
-import { createTrustRoot, type RootDraft } from '../../src/crypto/root-signing.ts';
-import { trustRootDocument } from '../../src/crypto/trust-root.ts';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { createTrustRoot, type RootDraft } from '../../src/packages/root-signing.ts';
+import { trustRootDocument } from '../../src/packages/trust-root.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 
 const seed = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 0xff);
 

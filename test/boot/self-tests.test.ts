@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 import { nobleCrypto, resolveCrypto } from '../../src/crypto/noble.ts';
 import { SELF_TEST_GUEST, SELF_TEST_GUEST_LIMITS } from '../../src/diagnostics/guest-test.ts';
 import { healthDocumentSchema } from '../../src/diagnostics/health.ts';

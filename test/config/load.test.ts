@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { apiTokenEnvName, configDigest, loadConfig, resolveConfig, type ConfigSources } from '../../src/config/index.ts';
-import { toHex, utf8 } from '../../src/crypto/encoding.ts';
+import { toHex, utf8 } from '../../src/lib/encoding.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import { KernelError, type ErrorCode } from '../../src/errors.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONFIG_PAYLOAD_TYPE, loadConfig, type ConfigSources, type ConfigTrust } from '../../src/config/index.ts';
-import { fromBase64, toBase64, utf8 } from '../../src/crypto/encoding.ts';
+import { fromBase64, toBase64, utf8 } from '../../src/lib/encoding.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import { KernelError, type ErrorCode } from '../../src/errors.ts';
 import { CONFIG_KEY, OTHER_KEY, configKeyHex, signedConfig } from '../boot/fixtures.ts';

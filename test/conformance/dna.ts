@@ -4,14 +4,14 @@
  * verifies, proves inclusion and consistency, survives the host's real TraceStore, and names a
  * tampered entry. Web standards only: bundled into the Service Worker and the Worker.
  */
-import { toHex } from '../../src/crypto/encoding.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
 import { resolveCrypto } from '../../src/crypto/noble.ts';
 import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
 import {
   consistencyProof, createDnaRecorder, createReplayChecker, inclusionProof, verifyConsistency, verifyInclusion, verifyTrace,
   type DnaRecorderOptions,
-} from '../../src/observer/index.ts';
+} from '../../src/dna/index.ts';
 import type { CryptoProvider } from '../../src/ports/crypto-provider.ts';
 import { assert, assertEqual, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 

@@ -1,5 +1,5 @@
 import { createKernel } from '../../src/kernel.ts';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 import { assert, assertEqual, assertRejects, type ConformanceCase } from './harness.ts';
 
 export const foundationCases: ConformanceCase[] = [

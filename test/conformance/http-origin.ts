@@ -6,7 +6,7 @@
  * fetch may not set (Origin, Sec-Fetch-*, Host): a Service Worker's Request would drop those.
  */
 import { bootKernel, type BootedKernel } from '../../src/boot.ts';
-import { toBase64 } from '../../src/crypto/encoding.ts';
+import { toBase64 } from '../../src/lib/encoding.ts';
 import { createApp, type AppOptions } from '../../src/http/app.ts';
 import { assert, assertEqual, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 

@@ -4,7 +4,7 @@
  * lead's bundler instrumented at deploy time, by the digest of the same deterministic bytes.
  */
 import { nobleCrypto } from '../../src/crypto/noble.ts';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 import { FUEL_EXPORT, instrument, type InstrumentOptions } from '../../src/execution/instrument/index.ts';
 import { assert, assertEqual, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 

@@ -8,8 +8,8 @@ import { createKernel } from '../../src/kernel.ts';
 import {
   createTrustRoot, draftFrom, generateKeyPair, packPackage, parsePackage, resolveCrypto, rotateRoot, signPackage,
   verifyPackage, webCryptoEd25519, withoutKey, type KeyPair, type RootDraft,
-} from '../../src/crypto/index.ts';
-import { fromHex, toHex } from '../../src/crypto/encoding.ts';
+} from '../../src/packages/index.ts';
+import { fromHex, toHex } from '../../src/lib/encoding.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import { assert, assertEqual, assertRejects, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 

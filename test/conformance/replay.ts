@@ -7,10 +7,10 @@
  */
 import type { BootedKernel, BootOptions } from '../../src/boot.ts';
 import { bootOnHostStores, callJson } from './boot-kernel.ts';
-import { createTrustRoot } from '../../src/crypto/root-signing.ts';
-import { trustRootDocument } from '../../src/crypto/trust-root.ts';
-import { generateKeyPair, packPackage, resolveCrypto } from '../../src/crypto/index.ts';
-import { fromBase64, toBase64, toHex } from '../../src/crypto/encoding.ts';
+import { createTrustRoot } from '../../src/packages/root-signing.ts';
+import { trustRootDocument } from '../../src/packages/trust-root.ts';
+import { generateKeyPair, packPackage, resolveCrypto } from '../../src/packages/index.ts';
+import { fromBase64, toBase64, toHex } from '../../src/lib/encoding.ts';
 import { createApp } from '../../src/http/app.ts';
 import { assert, assertEqual, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 

@@ -12,7 +12,7 @@ import { Vfs } from '../../src/execution/wasi/vfs.ts';
 import { createKernel } from '../../src/kernel.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
 import { resolveCrypto } from '../../src/crypto/noble.ts';
-import { createDnaRecorder, explainTrace } from '../../src/observer/index.ts';
+import { createDnaRecorder, explainTrace } from '../../src/dna/index.ts';
 import { compilePolicy, createTrustGate, decide, parsePolicy } from '../../src/trust/index.ts';
 import { assert, assertEqual, assertRejects, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 import { moduleWithBody, moduleWithImports, nestedBlocks, type ImportSpec } from './wasm-bytes.ts';

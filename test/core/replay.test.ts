@@ -8,12 +8,12 @@ import { before, test } from 'node:test';
 import { createNodePlatform } from '../../platform/node/index.ts';
 import { replayGuest, openRecordedTrace } from '../../src/core/replay.ts';
 import { runGuest, type RunRequest } from '../../src/core/run.ts';
-import { verifyTrustRoot } from '../../src/crypto/root-signing.ts';
+import { verifyTrustRoot } from '../../src/packages/root-signing.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
-import { nobleCrypto } from '../../src/crypto/index.ts';
+import { nobleCrypto } from '../../src/packages/index.ts';
 import { isKernelError } from '../../src/errors.ts';
 import { createKernel, type Kernel } from '../../src/kernel.ts';
-import { parseTrustRoot, type TrustRoot } from '../../src/crypto/trust-root.ts';
+import { parseTrustRoot, type TrustRoot } from '../../src/packages/trust-root.ts';
 import { fixture, signer } from '../http/helpers.ts';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

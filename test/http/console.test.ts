@@ -12,7 +12,7 @@ import { extname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../platform/node/server.ts';
-import { readEvidence } from '../../src/observer/index.ts';
+import { readEvidence } from '../../src/dna/index.ts';
 import { buildWeb } from '../../web/build.ts';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumEnv, ensureChromium } from '../runners/chromium.ts';
 import { fixture, fixturePath, proberPackage, scratch, signer } from './helpers.ts';

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { toHex } from '../../src/crypto/encoding.ts';
-import { generateKeyPair, nobleCrypto, packPackage, type KeyPair } from '../../src/crypto/index.ts';
-import { createTrustRoot } from '../../src/crypto/root-signing.ts';
-import { trustRootDocument } from '../../src/crypto/trust-root.ts';
+import { toHex } from '../../src/lib/encoding.ts';
+import { generateKeyPair, nobleCrypto, packPackage, type KeyPair } from '../../src/packages/index.ts';
+import { createTrustRoot } from '../../src/packages/root-signing.ts';
+import { trustRootDocument } from '../../src/packages/trust-root.ts';
 import { buildFixtures, FIXTURES_OUT, readFixtures } from '../fixtures/build.ts';
 
 let built: Map<string, Uint8Array> | undefined;

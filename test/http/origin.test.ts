@@ -16,7 +16,7 @@ import { createNodePlatform } from '../../platform/node/index.ts';
 import { startServer, type RunningServer } from '../../platform/node/server.ts';
 import { bootKernel, type BootedKernel } from '../../src/boot.ts';
 import { loadConfig, type ConfigSources } from '../../src/config/index.ts';
-import { nobleCrypto } from '../../src/crypto/index.ts';
+import { nobleCrypto } from '../../src/packages/index.ts';
 import { isKernelError } from '../../src/errors.ts';
 import { createApp } from '../../src/http/app.ts';
 import { memoryStores } from '../../src/stores/memory.ts';

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { isKernelError } from '../../src/errors.ts';
-import { packPackage, nobleCrypto } from '../../src/crypto/index.ts';
+import { packPackage, nobleCrypto } from '../../src/packages/index.ts';
 import { buildWorker, type WorkerBuildReport } from '../../workers/build.ts';
 import { ROOT } from '../fixtures/build.ts';
 import { b64, fixture, scratch, signer, unb64, type Signed } from './helpers.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
-import { toHex } from '../../src/crypto/encoding.ts';
+import { toHex } from '../../src/lib/encoding.ts';
 import { createInstrumenter, instrument } from '../../src/execution/instrument/index.ts';
 import { fixture } from './helpers.ts';
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootNodeKernel, withKernelKey } from '../../platform/node/boot.ts';
 import { runGuest } from '../../src/core/run.ts';
-import { verifyTrace } from '../../src/observer/index.ts';
+import { verifyTrace } from '../../src/dna/index.ts';
 import { fixture, fixturesReady, forge, scratch } from '../wasi/forge.ts';
 
 before(async () => {

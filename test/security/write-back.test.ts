@@ -121,7 +121,7 @@ function lstatExists(p: string): boolean {
 }
 
 test('the kernel\'s own state and this run\'s trace, inside a mounted directory, are neither seen nor written by the guest', async () => {
-  const { verifyTrace } = await import('../../src/observer/index.ts');
+  const { verifyTrace } = await import('../../src/dna/index.ts');
   const { resolveCrypto } = await import('../../src/crypto/noble.ts');
   const cwd = scratch();
   const args = ['run', fixture('attack-kernel-state'), '--allow-unsigned', '--policy', 'permissive', '--dir', '.::/', '--trace', 't.jsonl'];

@@ -1,6 +1,6 @@
 /**
  * The process test/stores/durability.test.ts kills with SIGKILL while it records real Execution
- * DNA: RUNS concurrent runs, each a DNA recorder (src/observer) whose write-behind sink is the
+ * DNA: RUNS concurrent runs, each a DNA recorder (src/dna) whose write-behind sink is the
  * SQLite trace store in DIR. A run records syscalls, persists at explicit checkpoints (its flush
  * points), and after a few is finished (signed summary) and sealed; then the next run starts.
  * After each batch the store acknowledged it prints `ok <runId> <lines stored>`.
@@ -10,7 +10,7 @@ import { writeSync } from 'node:fs';
 import { createSqliteStores } from '../../platform/node/sqlite-store.ts';
 import { nobleCrypto } from '../../src/crypto/noble.ts';
 import type { Decision, SyscallOutcome, SyscallRequest } from '../../src/ports/gate-hooks.ts';
-import { createDnaRecorder } from '../../src/observer/recorder.ts';
+import { createDnaRecorder } from '../../src/dna/record/recorder.ts';
 import { CRASH_KERNEL_SEED } from './crash-batches.ts';
 
 const [dir, tag, runs] = process.argv.slice(2);

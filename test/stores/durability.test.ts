@@ -20,7 +20,7 @@ import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createSqliteStores } from '../../platform/node/sqlite-store.ts';
 import { keyPairFromSecret } from '../../src/crypto/keys.ts';
-import { verifyTrace } from '../../src/observer/verify.ts';
+import { verifyTrace } from '../../src/dna/verify/verify.ts';
 import { batchSize, CRASH_KERNEL_SEED, verifyBatches } from './crash-batches.ts';
 
 const DNA_CHILD = fileURLToPath(new URL('./dna-crash-child.ts', import.meta.url));

@@ -126,7 +126,7 @@ describe('forge quarantine', () => {
 
   it('release with an offline signature over the printed statement', async () => {
     const { signRelease } = await import('../../src/trust/release.ts');
-    const { toHex } = await import('../../src/crypto/encoding.ts');
+    const { toHex } = await import('../../src/lib/encoding.ts');
     forge('quarantine', 'add', 'acme/sha256:off', '--reason', 'r', '--data-dir', data);
     const st = JSON.parse(forge('quarantine', 'statement', 'acme/sha256:off', '--reason', 'offline ok', '--key-id', admin.keyId, '--at', String(Date.now()), '--data-dir', data).out);
     const sig = toHex(await signRelease(st.statement, admin.secretKey));

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { KernelError, exitCodeOf } from '../../../src/errors.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
 import { registerConfig } from './config.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerPolicy } from './policy.ts';
@@ -43,7 +43,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       // help and version exit 0; usage errors exit 2 (commander already printed the message)
       return e.exitCode === 0 ? 0 : 2;
     }
-    // Messages quote what traces, packages, proofs and guests hold: shown escaped (src/observer/escape.ts).
+    // Messages quote what traces, packages, proofs and guests hold: shown escaped (src/lib/escape.ts).
     if (e instanceof KernelError) {
       process.stderr.write(`error ${e.code}: ${escapeText(e.message)}\n`);
     } else {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { KernelError } from '../../../src/errors.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
-import { toHex } from '../../../src/crypto/encoding.ts';
-import { parsePackage, type ParsedPackage } from '../../../src/crypto/index.ts';
-import { digestContent } from '../../../src/crypto/content.ts';
-import { checkStatement } from '../../../src/crypto/statement.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
+import { toHex } from '../../../src/lib/encoding.ts';
+import { parsePackage, type ParsedPackage } from '../../../src/packages/index.ts';
+import { digestContent } from '../../../src/packages/content.ts';
+import { checkStatement } from '../../../src/packages/statement.ts';
 import { cliCrypto, out, readBytes } from './package-io.ts';
 
 /** Lines describing a parsed package's content and signatures (no trust decision). */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { KernelError } from '../../../src/errors.ts';
-import { generateKeyPair, keyFileJson, parsePublicKey, publicKeyJson } from '../../../src/crypto/index.ts';
+import { generateKeyPair, keyFileJson, parsePublicKey, publicKeyJson } from '../../../src/packages/index.ts';
 import { cliCrypto, out, readJson } from './package-io.ts';
 
 /** `forge keygen --out KEY.json` creates a key (mode 0600); `--public [KEY.json]` prints a public key. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KernelError } from '../../../src/errors.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
-import { packPackage, parsePackage } from '../../../src/crypto/index.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
+import { packPackage, parsePackage } from '../../../src/packages/index.ts';
 import { cliCrypto, collect, out, parseCount, readBytes, readJson, readKey, writeAtomic } from './package-io.ts';
 import { summarizeContent } from './inspect.ts';
 

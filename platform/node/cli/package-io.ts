@@ -1,8 +1,8 @@
 /** File helpers shared by the package and trust commands: every failure is a KernelError. */
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { KernelError, type ErrorCode } from '../../../src/errors.ts';
-import { terminalSafe } from '../../../src/observer/escape.ts';
-import { parseKeyFile, parseTrustRoot, resolveCrypto, trustRootDocument, type KeyPair, type TrustRoot } from '../../../src/crypto/index.ts';
+import { terminalSafe } from '../../../src/lib/escape.ts';
+import { parseKeyFile, parseTrustRoot, resolveCrypto, trustRootDocument, type KeyPair, type TrustRoot } from '../../../src/packages/index.ts';
 import { nodeCrypto } from '../crypto.ts';
 
 /** noble for hashing and signing, Node's WebCrypto for verification. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { fromHex, toHex } from '../../../src/crypto/encoding.ts';
+import { fromHex, toHex } from '../../../src/lib/encoding.ts';
 import { parseKeyFile, parsePublicKey, type PublicKey } from '../../../src/crypto/keys.ts';
 import { KernelError } from '../../../src/errors.ts';
-import { escapeText, terminalSafe } from '../../../src/observer/escape.ts';
+import { escapeText, terminalSafe } from '../../../src/lib/escape.ts';
 import type { QuarantineRecord, QuarantineStore } from '../../../src/ports/quarantine-store.ts';
 import {
   quarantine, quarantineState, releaseQuarantine, releaseStatementBytes, signRelease, RELEASE_TYPE, type ReleaseStatement,
@@ -91,7 +91,7 @@ function storeOf(dataDir: string): QuarantineStore {
   return createSqliteStores(join(dataDir, 'data')).quarantine;
 }
 
-/** One record as a line; the stored strings escaped (src/observer/escape.ts): a reason can quote a guest's path. */
+/** One record as a line; the stored strings escaped (src/lib/escape.ts): a reason can quote a guest's path. */
 function line(r: QuarantineRecord): string {
   return `${escapeText(`${r.quarantined ? 'quarantined' : 'released   '}  ${r.identity}  ${new Date(r.at).toISOString()}  by ${r.by}: ${r.reason}`)}\n`;
 }

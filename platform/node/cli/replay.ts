@@ -7,12 +7,12 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { openRecordedTrace, replayGuest } from '../../../src/core/replay.ts';
-import { isWasmModule } from '../../../src/crypto/wasm-check.ts';
-import { verifyTrustRoot } from '../../../src/crypto/root-signing.ts';
+import { isWasmModule } from '../../../src/lib/wasm-check.ts';
+import { verifyTrustRoot } from '../../../src/packages/root-signing.ts';
 import { KernelError } from '../../../src/errors.ts';
 import { Vfs } from '../../../src/execution/wasi/vfs.ts';
 import { createKernel } from '../../../src/kernel.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
 import { createNodePlatform } from '../index.ts';
 import { loadHostDir } from '../fs-mount.ts';
 import { readPublicKeyArg } from '../kernel-key.ts';

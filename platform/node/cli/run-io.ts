@@ -7,7 +7,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { OutputSink, StdinSource } from '../../../src/execution/wasi/stdio.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -101,7 +101,7 @@ export function stdioTty(): { stdin: boolean; stdout: boolean; stderr: boolean }
 }
 
 /**
- * What `note` writes: the line prefixed and escaped (src/observer/escape.ts). Notes name
+ * What `note` writes: the line prefixed and escaped (src/lib/escape.ts). Notes name
  * guest-made files and guest-caused errors, and the guest shares this terminal: an unescaped name
  * could forge a note or drive the terminal. Throws nothing.
  */

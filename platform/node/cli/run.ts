@@ -4,11 +4,11 @@
  * out, 125 stopped by policy, quarantine or the output cap, 126 refused before start
  * (verification, policy, an invalid module), 134 trapped, 137 killed.
  */
-import { isWasmModule } from '../../../src/crypto/wasm-check.ts';
+import { isWasmModule } from '../../../src/lib/wasm-check.ts';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { runGuest, type BuiltinPolicyName } from '../../../src/core/run.ts';
-import { verifyTrustRoot } from '../../../src/crypto/root-signing.ts';
+import { verifyTrustRoot } from '../../../src/packages/root-signing.ts';
 import { KernelError, exitCodeOf } from '../../../src/errors.ts';
 import { Vfs } from '../../../src/execution/wasi/vfs.ts';
 import { parsePolicyText, type PolicyDocument } from '../../../src/trust/index.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parsePackage, signPackage } from '../../../src/crypto/index.ts';
+import { parsePackage, signPackage } from '../../../src/packages/index.ts';
 import { cliCrypto, out, readBytes, readKey, writeAtomic } from './package-io.ts';
 
 /** `forge sign APP.forgepkg --key KEY.json`: co-sign in place (or to --out). */

@@ -10,14 +10,14 @@
  */
 import { gzipSync, gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
-import { publicKeyJson } from '../../../src/crypto/index.ts';
+import { publicKeyJson } from '../../../src/packages/index.ts';
 import { KernelError } from '../../../src/errors.ts';
 import {
   consistencyProof, explainTrace, exportEvidence, inclusionProof, readEvidence, verifyConsistency, verifyInclusion, verifyTrace,
   CONSISTENCY_FORMAT, INCLUSION_FORMAT, traceReportError,
-} from '../../../src/observer/index.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
-import { isTar } from '../../../src/observer/tar.ts';
+} from '../../../src/dna/index.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
+import { isTar } from '../../../src/lib/tar.ts';
 import { DEFAULT_DATA_DIR, loadKernelKey, readPublicKeyArg } from '../kernel-key.ts';
 import { cliCrypto, out, readBytes, readJson, writeAtomic } from './package-io.ts';
 

@@ -3,7 +3,7 @@ import { KernelError } from '../../../src/errors.ts';
 import {
   createTrustRoot, draftFrom, parsePublicKey, rotateRoot, verifyRootRotation, verifyTrustRoot, withKey, withoutKey, withRevocation,
   type KeyRole, type RootDraft, type TrustRoot,
-} from '../../../src/crypto/index.ts';
+} from '../../../src/packages/index.ts';
 import { HEX64 } from '../../../src/crypto/keys.ts';
 import { cliCrypto, collect, describeRoot, out, parseCount, parseTime, readJson, readKey, readRoot, writeRoot } from './package-io.ts';
 

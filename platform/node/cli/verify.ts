@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { toHex } from '../../../src/crypto/encoding.ts';
-import { escapeText } from '../../../src/observer/escape.ts';
-import { DEFAULT_MAX_PACKAGE_BYTES, verifyPackage, verifyTrustRoot } from '../../../src/crypto/index.ts';
+import { toHex } from '../../../src/lib/encoding.ts';
+import { escapeText } from '../../../src/lib/escape.ts';
+import { DEFAULT_MAX_PACKAGE_BYTES, verifyPackage, verifyTrustRoot } from '../../../src/packages/index.ts';
 import { cliCrypto, out, parseCount, readBytes, readRoot } from './package-io.ts';
 
 /** `forge verify APP.forgepkg --trust ROOT.json`: exit 0 with a summary, else `error CODE: message`. */

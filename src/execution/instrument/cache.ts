@@ -3,7 +3,7 @@
  * package run many times is rewritten and hashed once. Each result carries the digest of its own
  * bytes, which is what the platform loader (and a Worker's bundle of instrumented modules) keys on.
  */
-import { toHex } from '../../crypto/encoding.ts';
+import { toHex } from '../../lib/encoding.ts';
 import { KernelError } from '../../errors.ts';
 import { instrument, instrumentAsync, type InstrumentOptions, type InstrumentPace, type Instrumented } from './instrument.ts';
 
