@@ -1,4 +1,4 @@
-import type { BootReport, BootStep, BootStepReport, StoredTracesReport } from './boot-report.ts';
+import type { BootReport, BootStep, BootStepReport } from './boot-report.ts';
 import { configDigest, loadConfig, type ConfigSources, type KernelSecrets } from './config/index.ts';
 import { inlineReferences, type ResolveRef } from './config/references.ts';
 import { loadPolicies, type LoadedPolicy } from './core/policies.ts';
@@ -36,6 +36,12 @@ export interface BootOptions {
    * or `off`.
    */
   readonly storedTraces?: 'unsealed' | 'all' | 'off';
+  /**
+   * The kernel key's 32-byte Ed25519 seed, which signs every trace checkpoint and summary. A
+   * kernel key from the environment (FORGE_KERNEL_KEY, or the host's secret binding) wins; with
+   * neither, the kernel signs with a fresh key of its own, and its traces verify only while it runs.
+   */
+  readonly signingKey?: Uint8Array;
 }
 
 export interface BootedKernel extends Kernel {
@@ -130,9 +136,10 @@ export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
     return { value: opened, detail: `${r.kind}${r.schemaVersion !== null ? ` schema v${r.schemaVersion}` : ''}, ${r.traces} trace(s), ${r.pruned} pruned by retention` };
   });
 
+  const signingKey = loaded.secrets.kernelKey ?? options.signingKey;
   await step('stored-traces', async () => {
     const scope = options.storedTraces ?? 'unsealed';
-    const publicKey = loaded.secrets.kernelKey ? keyPairFromSecret(loaded.secrets.kernelKey).publicKey : undefined;
+    const publicKey = signingKey ? keyPairFromSecret(signingKey).publicKey : undefined;
     const runs = scope === 'off' ? [] : await verifyStoredTraces(hostStores.stores.traces, { crypto, scope, ...(publicKey && { publicKey }) });
     const counts = { ok: 0, cut: 0, tampered: 0, 'foreign-key': 0, invalid: 0, unreadable: 0 };
     for (const r of runs) counts[r.status]++;
@@ -146,7 +153,7 @@ export async function bootKernel(options: BootOptions): Promise<BootedKernel> {
     const capabilities = { ...platform.capabilities, persistentStorage: hostStores.report.persistent };
     const kernel = createKernel({
       platform: { ...platform, capabilities, stores: hostStores.stores }, config, boot: report,
-      ...(loaded.secrets.kernelKey && { signingKey: loaded.secrets.kernelKey }),
+      ...(signingKey && { signingKey }),
     });
     const booted: BootedKernel = Object.freeze({
       ...kernel,

@@ -12,7 +12,6 @@ import { readNodeConfig } from './config-source.ts';
 import { createNodePlatform } from './index.ts';
 import { createSqliteStores, SQLITE_MIGRATIONS } from './sqlite-store.ts';
 import { DEFAULT_DATA_DIR, loadKernelKey } from './kernel-key.ts';
-import { toHex } from '../../src/lib/encoding.ts';
 
 export interface NodeBootOptions {
   /** The JSON config file; FORGE_CONFIG names it when absent. */
@@ -27,6 +26,8 @@ export interface NodeBootOptions {
   /** Only for tests of the failure path: self-tests run against corrupted vectors. */
   corruptSelfTests?: readonly string[];
   platform?: Platform;
+  /** The kernel key's Ed25519 seed (see BootOptions.signingKey); withKernelKey fills it from a key file. */
+  signingKey?: Uint8Array;
 }
 
 /** SQLite in the configured data directory; `auto` means SQLite on Node. */
@@ -61,6 +62,7 @@ export async function bootNodeKernel(options: NodeBootOptions = {}): Promise<Boo
     configKeys,
     ...(options.requireSignedConfig !== undefined && { requireSignedConfig: options.requireSignedConfig }),
     ...(options.corruptSelfTests && { corruptSelfTests: options.corruptSelfTests }),
+    ...(options.signingKey && { signingKey: options.signingKey }),
   });
 }
 
@@ -81,13 +83,13 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 /**
- * The boot options with the kernel key filled in from `keyDir` (created there on first use)
- * unless the environment gives FORGE_KERNEL_KEY: `forge serve` and `forge run` sign with one key.
+ * The boot options with the kernel key (`signingKey`) read from `keyDir` (created there on first
+ * use) unless the environment gives FORGE_KERNEL_KEY: `forge serve` and `forge run` sign with one key.
  * @throws KernelError KEY_INVALID for an unreadable or exposed key file
  */
 export function withKernelKey(boot: NodeBootOptions, keyDir: string | undefined): NodeBootOptions {
   const env = boot.env ?? process.env;
-  if (env['FORGE_KERNEL_KEY']?.trim()) return boot;
+  if (env['FORGE_KERNEL_KEY']?.trim() || boot.signingKey) return boot;
   const key = loadKernelKey({ dataDir: resolve(boot.cwd ?? process.cwd(), keyDir ?? DEFAULT_DATA_DIR), env });
-  return { ...boot, env: { ...env, FORGE_KERNEL_KEY: toHex(key.secretKey) } };
+  return { ...boot, signingKey: key.secretKey };
 }

@@ -100,7 +100,7 @@ export async function loadConfig(sources: ConfigSources, trust: ConfigTrust, cry
 
   const kernelKeyHex = env[BOOT_ENV.kernelKey];
   let kernelKey: Uint8Array | undefined;
-  if (kernelKeyHex !== undefined) {
+  if (kernelKeyHex !== undefined && kernelKeyHex.trim() !== '') { // set but empty is unset, as in a shell
     kernelKey = fromHex(kernelKeyHex.trim());
     if (!kernelKey || kernelKey.length !== 32) {
       throw new KernelError('CONFIG_INVALID', `environment variable ${BOOT_ENV.kernelKey}: expected 64 hex digits (an Ed25519 seed)`, { variable: BOOT_ENV.kernelKey });

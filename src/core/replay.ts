@@ -19,7 +19,7 @@ import {
   type Analysis, type GenesisEntry, type SummaryOutcome, type TraceReport,
 } from '../dna/index.ts';
 import { loadGuest, type GuestSource, type RunPackageInfo } from './load.ts';
-import { RUN_STATUS, exitCodeOfResult } from './run.ts';
+import { exitCodeOfResult } from './run.ts';
 
 /** A trace that verified well enough to replay: intact, or cut short (replayed as far as it goes). */
 export interface RecordedTrace {
@@ -180,7 +180,7 @@ export async function replayGuest(kernel: Kernel, req: ReplayRequest): Promise<R
   let confirmed: { calls: number; message: string } | undefined;
   if (!error) {
     try {
-      confirmed = checker.finish({ status: RUN_STATUS[result.status], ...(result.status === 'exited' ? { exitCode: result.exitCode } : {}) });
+      confirmed = checker.finish({ status: result.status, ...(result.status === 'exited' ? { exitCode: result.exitCode } : {}) });
     } catch (e) {
       if (!isKernelError(e, 'REPLAY_DIVERGED')) throw e;
       error = e;

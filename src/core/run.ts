@@ -7,8 +7,8 @@
  */
 import type { Limits } from '../config/schema.ts';
 import type { TrustRoot } from '../packages/trust-root.ts';
-import { KernelError } from '../errors.ts';
-import { launchContainer, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
+import { ERROR_CODES, KernelError } from '../errors.ts';
+import { launchContainer, STATUS_CODE, type ContainerOptions, type ContainerResult } from '../execution/container.ts';
 import type { GateHooks } from '../ports/gate-hooks.ts';
 import { mountBundledFiles } from '../execution/wasi/bundled-files.ts';
 import { Vfs } from '../execution/wasi/vfs.ts';
@@ -16,7 +16,6 @@ import type { Kernel } from '../kernel.ts';
 import { loadGuest, type LoadedGuest, type RunPackageInfo } from './load.ts';
 import { createDnaRecorder, type DnaRecorder } from '../dna/index.ts';
 import type { SignedSummary } from '../dna/verify/attestation.ts';
-import type { RunStatus } from '../dna/format.ts';
 import type { TraceSink } from '../dna/record/recorder.ts';
 import type { TraceStore } from '../ports/trace-store.ts';
 import {
@@ -76,18 +75,15 @@ export interface RunOutcome {
   readonly trace?: { readonly runId: string; readonly summary: SignedSummary; readonly recorder: DnaRecorder };
 }
 
-/** How a container's end is named in a trace's summary. */
-export const RUN_STATUS: Readonly<Record<ContainerResult['status'], RunStatus>> = {
-  exited: 'exited', trapped: 'trapped', 'fuel-exhausted': 'fuel-exhausted', 'timed-out': 'timeout', killed: 'killed',
-  quarantined: 'quarantined', denied: 'denied', 'output-limit': 'output-limit',
-};
-
-/** The CLI/HTTP exit convention for a finished container. */
+/**
+ * The CLI/HTTP exit convention for a finished container: the guest's own code when it exited, the
+ * code of the trap or internal failure that killed it, else the exit code of the KernelError its
+ * way of ending names (src/errors.ts).
+ */
 export function exitCodeOfResult(r: ContainerResult): number {
   if (r.status === 'exited') return r.exitCode & 0xff;
-  if (r.status === 'fuel-exhausted' || r.status === 'timed-out') return 124;
-  if (r.status === 'denied' || r.status === 'quarantined' || r.status === 'output-limit') return 125;
-  return r.exitCode;
+  if (r.status === 'trapped' || r.status === 'killed') return r.exitCode;
+  return ERROR_CODES[STATUS_CODE[r.status]].exit;
 }
 
 /** Each limit is the least of: what the run asks, what the package asks, and the kernel's configured limit. */
@@ -192,7 +188,7 @@ export async function runGuest(kernel: Kernel, req: RunRequest): Promise<RunOutc
   let trace: RunOutcome['trace'];
   if (recorder) {
     const summary = await recorder.finish({
-      status: RUN_STATUS[result.status],
+      status: result.status,
       ...(result.status === 'exited' ? { exitCode: result.exitCode } : {}),
       ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
       ...(result.memory ? { memory: result.memory } : {}),

@@ -5,6 +5,7 @@
  */
 import type { ActionGroup, SyscallName } from '../ports/syscalls.ts';
 import type { ErrorCode } from '../errors.ts';
+import type { RunStatus } from '../ports/run-status.ts';
 
 /** The trace format named in every genesis entry; a verifier refuses any other. */
 export const TRACE_FORMAT = 'forgeone-dna/2';
@@ -134,12 +135,7 @@ export interface DropEntry {
 
 export type TraceEntry = GenesisEntry | CallEntry | DropEntry;
 
-/** How a run ended. */
-export const RUN_STATUSES = [
-  'exited', 'trapped', 'fuel-exhausted', 'timeout', 'memory-limit', 'output-limit', 'killed', 'quarantined',
-  'denied', 'replay-diverged', 'failed',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export { RUN_STATUSES, type RunStatus } from '../ports/run-status.ts';
 
 export interface RunOutcome {
   readonly status: RunStatus;

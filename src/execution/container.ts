@@ -9,7 +9,8 @@
 import { limitsSchema, type Limits } from '../config/schema.ts';
 import { toHex } from '../lib/encoding.ts';
 import { resolveCrypto } from '../crypto/noble.ts';
-import { KernelError, asKernelError, type ErrorCode } from '../errors.ts';
+import { ERROR_CODES, KernelError, asKernelError, type ErrorCode } from '../errors.ts';
+import type { ContainerStatus } from '../ports/run-status.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 import type { Platform } from '../ports/platform.ts';
 import { issueText } from '../lib/zod-issues.ts';
@@ -25,7 +26,7 @@ import { GuestStop } from './wasi/stop.ts';
 import { WasiSystem } from './wasi/system.ts';
 import type { Vfs } from './wasi/vfs.ts';
 
-export type ContainerStatus = 'exited' | 'trapped' | 'fuel-exhausted' | 'timed-out' | 'killed' | 'quarantined' | 'denied' | 'output-limit';
+export type { ContainerStatus };
 export type ContainerState = 'launch' | 'running' | ContainerStatus;
 
 export interface ContainerOptions {
@@ -81,14 +82,15 @@ export interface ContainerResult {
 /** Statuses whose end state is evidence: their linear memory is kept in the result. */
 const SNAPSHOT: ReadonlySet<ContainerStatus> = new Set(['trapped', 'quarantined', 'denied']);
 
-const EXIT: Record<Exclude<ContainerStatus, 'exited'>, { exit: number; code: ErrorCode }> = {
-  trapped: { exit: 134, code: 'WASM_TRAP' },
-  'fuel-exhausted': { exit: 124, code: 'FUEL_EXHAUSTED' },
-  'timed-out': { exit: 124, code: 'TIMEOUT' },
-  killed: { exit: 137, code: 'KILLED' },
-  quarantined: { exit: 125, code: 'QUARANTINED' },
-  denied: { exit: 125, code: 'POLICY_DENIED' },
-  'output-limit': { exit: 125, code: 'OUTPUT_LIMIT' },
+/** The KernelError code each way of ending names; its exit code comes from src/errors.ts. */
+export const STATUS_CODE: Readonly<Record<Exclude<ContainerStatus, 'exited'>, ErrorCode>> = {
+  trapped: 'WASM_TRAP',
+  'fuel-exhausted': 'FUEL_EXHAUSTED',
+  timeout: 'TIMEOUT',
+  killed: 'KILLED',
+  quarantined: 'QUARANTINED',
+  denied: 'POLICY_DENIED',
+  'output-limit': 'OUTPUT_LIMIT',
 };
 
 interface Ended {
@@ -100,9 +102,9 @@ interface Ended {
 
 function ended(status: ContainerStatus, reason: string, exitCode?: number, cause?: unknown): Ended {
   if (status === 'exited') return { status, exitCode: exitCode ?? 0, reason: `the guest exited with code ${exitCode ?? 0}` };
-  const e = EXIT[status];
-  const error = cause instanceof KernelError ? cause : new KernelError(e.code, reason, {}, cause === undefined ? undefined : { cause });
-  return { status, exitCode: exitCode ?? e.exit, reason, error };
+  const code = STATUS_CODE[status];
+  const error = cause instanceof KernelError ? cause : new KernelError(code, reason, {}, cause === undefined ? undefined : { cause });
+  return { status, exitCode: exitCode ?? ERROR_CODES[code].exit, reason, error };
 }
 
 /** Classifies how the entry point ended: a stop from a host call, a trap, the guard, or our own failure. */
@@ -112,7 +114,7 @@ function classify(e: unknown, sys: WasiSystem, fuelLeft: () => bigint | undefine
   if (e instanceof KernelError && e.code === 'TIMEOUT') {
     // The guard was given what compiling left of the run's time; the limit to name is the run's own.
     const reason = `the guest ran past its ${timeoutMs} ms wall-clock limit`;
-    return ended('timed-out', reason, undefined, new KernelError('TIMEOUT', reason, { timeoutMs }, { cause: e }));
+    return ended('timeout', reason, undefined, new KernelError('TIMEOUT', reason, { timeoutMs }, { cause: e }));
   }
   if (e instanceof WebAssembly.RuntimeError) {
     const left = fuelLeft();
@@ -191,7 +193,7 @@ export async function launchContainer(options: ContainerOptions): Promise<Contai
     const leftMs = deadline - now();
     const wantMs = Number(ns) / 1e6;
     if (blocking) blocking(Math.max(0, Math.min(wantMs, leftMs)));
-    if (wantMs > leftMs) sys.stop(new GuestStop('timed-out', 124, `the guest slept past its ${limits.timeoutMs} ms timeout`));
+    if (wantMs > leftMs) sys.stop(new GuestStop('timeout', 124, `the guest slept past its ${limits.timeoutMs} ms timeout`));
     return blocking !== undefined;
   };
 

@@ -131,7 +131,7 @@ export function secureSyscall(name: SyscallName, args: Args, ctx: GateContext): 
   const dl = ctx.deadline;
   if (dl !== undefined && --dl.left <= 0) {
     dl.left = DEADLINE_EVERY;
-    if (dl.now() > dl.at) sys.stop(new GuestStop('timed-out', 124, `the guest ran past its ${dl.timeoutMs} ms wall-clock limit`));
+    if (dl.now() > dl.at) sys.stop(new GuestStop('timeout', 124, `the guest ran past its ${dl.timeoutMs} ms wall-clock limit`));
   }
   sys.mem.refresh();
   const hooks = ctx.hooks;

@@ -12,3 +12,5 @@ export type { HostStores, StoreOpener } from './store-opener.ts';
 export type { ActionGroup, SyscallName } from './syscalls.ts';
 export { WASI_SYSCALLS, ACTION_GROUPS, DEFAULT_GROUP } from './syscalls.ts';
 export type { Decision, GateHooks, RecordContext, SyscallOutcome, SyscallRequest } from './gate-hooks.ts';
+export type { ContainerStatus, RunStatus } from './run-status.ts';
+export { RUN_STATUSES } from './run-status.ts';

@@ -167,3 +167,26 @@ describe('boot: every failure is a precise KernelError naming its step', () => {
     await failsAt({ config: { file: { stores: { kind: 'indexeddb' } } } }, 'stores', 'CONFIG_INVALID', /"stores\.kind": "indexeddb" is not available in this host/);
   });
 });
+
+describe('the kernel key is a typed boot option', () => {
+  const seed = (b: number) => new Uint8Array(32).fill(b);
+  it('BootOptions.signingKey is the key the kernel signs with', async () => {
+    const k = await boot({ signingKey: seed(7) });
+    assert.deepEqual(k.signingKey, seed(7));
+    await k.close();
+  });
+  it('FORGE_KERNEL_KEY in the environment wins over the option', async () => {
+    const k = await boot({ signingKey: seed(7), config: { env: { FORGE_KERNEL_KEY: '09'.repeat(32) } } });
+    assert.deepEqual(k.signingKey, seed(9));
+    await k.close();
+  });
+  it('without either, each kernel signs with a fresh key of its own', async () => {
+    const [a, b] = [await boot(), await boot()];
+    assert.equal(a.signingKey.length, 32);
+    assert.notDeepEqual(a.signingKey, b.signingKey);
+    await Promise.all([a.close(), b.close()]);
+  });
+  it('a key that is not a 32-byte seed fails the boot KEY_INVALID at the step that first needs it', async () => {
+    await failsAt({ signingKey: new Uint8Array(31) }, 'stored-traces', 'KEY_INVALID', /32 bytes, got 31/);
+  });
+});

@@ -161,6 +161,8 @@ describe('config: secrets never come from a file', () => {
     assert.deepEqual(keyed.secrets.kernelKey, new Uint8Array(32).fill(0x11));
     assert.equal(keyed.digest, plain.digest);
     await rejects({ env: { FORGE_KERNEL_KEY: 'xyz' } }, 'CONFIG_INVALID', /FORGE_KERNEL_KEY: expected 64 hex digits/);
+    // set but empty (FORGE_KERNEL_KEY= in a shell or a compose file) is unset: the key file's key is used
+    for (const empty of ['', '  ']) assert.equal((await load({ env: { FORGE_KERNEL_KEY: empty } })).secrets.kernelKey, undefined);
   });
 });
 

@@ -13,7 +13,6 @@ import { fromBase64, toBase64, toHex } from '../../src/lib/encoding.ts';
 import { createApp } from '../../src/http/app.ts';
 import { assert, assertEqual, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 
-type App = ReturnType<typeof createApp>;
 type Json = Record<string, any>;
 
 const text = (b64: string) => new TextDecoder().decode(fromBase64(b64));

@@ -23,9 +23,9 @@ test('forge run --timeout on a guest that only makes host calls: exit 124, a rep
     const r = forge(['run', fixture('attack-yield-loop'), '--allow-unsigned', '--timeout', '400ms', '--data-dir', join(dir, 'state'),
       '--trace', join(dir, `t${i}.jsonl`), '--report', join(dir, `r${i}.json`)], { cwd: dir });
     assert.equal(r.code, 124, r.stderr);
-    assert.match(r.stderr, /timed-out: the guest ran past its 400 ms wall-clock limit/);
+    assert.match(r.stderr, /timeout: the guest ran past its 400 ms wall-clock limit/);
     const report = JSON.parse(readFileSync(join(dir, `r${i}.json`), 'utf8')) as { status: string };
-    assert.equal(report.status, 'timed-out');
+    assert.equal(report.status, 'timeout');
   }
 });
 
@@ -36,7 +36,7 @@ test('in one kernel process, timed-out runs leave the SQLite stores serving: lat
     const bytes = new Uint8Array(readFileSync(fixture('attack-yield-loop')));
     for (let i = 0; i < 4; i++) {
       const run = await runGuest(kernel, { bytes, allowUnsigned: true, trustRoots: [], limits: { timeoutMs: 150 + 50 * i } });
-      assert.equal(run.result.status, 'timed-out', run.result.reason);
+      assert.equal(run.result.status, 'timeout', run.result.reason);
       const text = (await kernel.platform.stores.traces.read(run.trace!.runId)).map((l) => `${l}\n`).join('');
       const report = await verifyTrace(text, { crypto: kernel.crypto });
       assert.equal(report.status, 'ok', `${report.status}: ${report.message}`);

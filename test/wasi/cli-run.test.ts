@@ -36,7 +36,7 @@ test('fuel exhausted and timed out exit 124 with the status on stderr', () => {
   assert.match(r.stderr, /^forge: fuel-exhausted: /m);
   r = runFixture('wasi-spin', { dir: false, flags: ['--timeout', '300ms'] });
   assert.equal(r.code, 124);
-  assert.match(r.stderr, /^forge: timed-out: the guest ran past its 300 ms wall-clock limit/m);
+  assert.match(r.stderr, /^forge: timeout: the guest ran past its 300 ms wall-clock limit/m);
 });
 
 test('refused before start (126): an invalid module, a bad policy, a memory cap below the module\'s minimum', () => {

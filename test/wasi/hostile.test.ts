@@ -35,23 +35,23 @@ test('an infinite loop is stopped by fuel: status fuel-exhausted, fuel used = th
   }
 });
 
-test('an infinite loop is stopped by the wall-clock guard in Node: status timed-out', async () => {
+test('an infinite loop is stopped by the wall-clock guard in Node: status timeout', async () => {
   const states: string[] = [];
   const t0 = performance.now();
   const r = await launchContainer({ platform: createNodePlatform(), module: wasm('wasi-spin'), hooks: allow, limits: { timeoutMs: 200 }, onState: (s) => states.push(s) });
-  assert.equal(r.status, 'timed-out');
+  assert.equal(r.status, 'timeout');
   assert.equal(r.exitCode, 124);
   assert.ok(performance.now() - t0 < 5000);
-  assert.deepEqual(states, ['launch', 'running', 'timed-out']);
+  assert.deepEqual(states, ['launch', 'running', 'timeout']);
 });
 
-test('a manual clock drives the run\'s timeout: a guest that only calls sched_yield is timed-out, no real time waited', async () => {
+test('a manual clock drives the run\'s timeout: a guest that only calls sched_yield is stopped (timeout), no real time waited', async () => {
   const clock = manualClock();
   // Every host call moves the run's clock 10 ms: a 60 s limit passes after ~6000 calls, a few ms of real time.
   const hooks: GateHooks = { ...allow, record: () => { clock.advance(10); } };
   const t0 = performance.now();
   const r = await launchContainer({ platform: { ...createNodePlatform(), clock }, module: wasm('attack-yield-loop'), hooks, limits: { timeoutMs: 60_000 } });
-  assert.equal(r.status, 'timed-out', r.reason);
+  assert.equal(r.status, 'timeout', r.reason);
   assert.equal(r.exitCode, 124);
   assert.equal(r.error?.code, 'TIMEOUT');
   assert.match(r.reason, /ran past its 60000 ms wall-clock limit/);

@@ -35,7 +35,7 @@ interface RunOptions {
 }
 
 /** Ends after which nothing the guest changed is written back to host directories. */
-const NO_WRITE_BACK: ReadonlySet<string> = new Set(['quarantined', 'denied', 'timed-out', 'killed']);
+const NO_WRITE_BACK: ReadonlySet<string> = new Set(['quarantined', 'denied', 'timeout', 'killed']);
 
 function policyOf(o: RunOptions, hasGrants: boolean): BuiltinPolicyName | PolicyDocument[] {
   const given = o.policy.length === 0 ? ['baseline'] : o.policy;

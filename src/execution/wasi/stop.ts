@@ -4,7 +4,7 @@
  * handling could catch it with `catch_all`, so the sandbox also keeps the first stop as sticky
  * state: every later host call throws it again and the container reports it whatever `_start` did.
  */
-export type StopStatus = 'exited' | 'killed' | 'quarantined' | 'denied' | 'output-limit' | 'timed-out';
+export type StopStatus = 'exited' | 'killed' | 'quarantined' | 'denied' | 'output-limit' | 'timeout';
 
 export class GuestStop {
   readonly status: StopStatus;
