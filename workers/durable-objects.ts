@@ -12,7 +12,7 @@ import type { DurableObjectState } from '@cloudflare/workers-types';
 import { doSqlExecutor, DO_MIGRATIONS, runCatalog } from '../platform/cloudflare/do-sql.ts';
 import { stateResult, type CatalogRow, type ForgeStateRpc, type StateResult } from '../platform/cloudflare/state-protocol.ts';
 import type { QuarantineRecord } from '../src/ports/quarantine-store.ts';
-import type { TraceRunInfo } from '../src/ports/trace-store.ts';
+import type { TraceAppendResult, TraceRunInfo } from '../src/ports/trace-store.ts';
 import { migrate } from '../src/stores/sql-executor.ts';
 import { sqlQuarantine, type SqlQuarantine } from '../src/stores/sql-quarantine.ts';
 import { sqlTraces, type SqlTraces } from '../src/stores/sql-traces.ts';
@@ -33,15 +33,14 @@ export class ForgeState extends DurableObject<unknown> implements ForgeStateRpc 
     this.#catalog = runCatalog(db);
   }
 
-  runAppend(runId: string, fromSeq: number, lines: string[], createdAt: number): StateResult<null> {
+  runAppend(runId: string, fromSeq: number, lines: string[], createdAt: number): StateResult<TraceAppendResult> {
     return stateResult(() => {
       checkAppend(runId, fromSeq, lines);
-      this.#traces.append(runId, fromSeq, lines, createdAt);
-      return null;
+      return this.#traces.append(runId, fromSeq, lines, createdAt);
     });
   }
-  runRead(runId: string): StateResult<string[]> { return stateResult(() => this.#traces.read(runId)); }
-  runSeal(runId: string): StateResult<number> { return stateResult(() => this.#traces.seal(runId)); }
+  runRead(runId: string): StateResult<string[] | null> { return stateResult(() => this.#traces.read(runId) ?? null); }
+  runSeal(runId: string): StateResult<number | null> { return stateResult(() => this.#traces.seal(runId) ?? null); }
   runInfo(runId: string): StateResult<TraceRunInfo | null> { return stateResult(() => this.#traces.info(runId) ?? null); }
   runRemove(runId: string): StateResult<null> { return stateResult(() => (this.#traces.remove(runId), null)); }
 

@@ -1,14 +1,18 @@
 /**
  * The browser's stores: one IndexedDB database through `idb`. Every operation is one IndexedDB
  * transaction, so an append is stored whole or not at all and a trace is removed whole. Packages
- * are kept as bytes — a compiled `WebAssembly.Module` cannot be stored in IndexedDB.
+ * are kept as bytes — a compiled `WebAssembly.Module` cannot be stored in IndexedDB. These are
+ * drivers; the store core (src/stores/create.ts) checks arguments, decides refusals and translates
+ * every platform error (a QuotaExceededError, an aborted transaction, a closed connection).
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import { KernelError } from '../../src/errors.ts';
-import type { Stores } from '../../src/ports/platform.ts';
-import { pruneTraces, withRetention, type PruneReport, type RetentionPolicy } from '../../src/stores/retention.ts';
-import { guardStore, storeError } from '../../src/stores/store-error.ts';
-import { checkAppend, checkPackage, checkQuarantineRecord, checkRunId, normalizeRecord } from '../../src/stores/validate.ts';
+import type { PackageDriver } from '../../src/ports/package-store.ts';
+import type { QuarantineDriver } from '../../src/ports/quarantine-store.ts';
+import type { TraceAppendResult, TraceDriver } from '../../src/ports/trace-store.ts';
+import { createStores, type CoreStores } from '../../src/stores/create.ts';
+import type { RetentionPolicy } from '../../src/stores/retention.ts';
+import { storeError } from '../../src/stores/store-error.ts';
 import { IDB_MIGRATIONS, inTx, issue, runRange, toInfo, type ForgeDb } from './idb-schema.ts';
 
 export interface IdbStoreOptions {
@@ -17,14 +21,14 @@ export interface IdbStoreOptions {
   retention?: RetentionPolicy;
 }
 
-export type IdbStores = Stores & { close(): void; prune(policy?: RetentionPolicy): Promise<PruneReport> };
+export type IdbStores = CoreStores & { close(): void };
 
 /**
  * Opens (creating or upgrading) the IndexedDB stores named `dbName`.
- * @throws KernelError STORE_UNAVAILABLE when IndexedDB cannot open; STORE_SCHEMA when the database is newer
+ * @throws KernelError STORE_UNAVAILABLE when IndexedDB cannot open; STORE_SCHEMA when the database
+ *   is newer; CONFIG_INVALID for a bad `retention`
  */
 export async function createIdbStores(dbName: string, opts: IdbStoreOptions = {}): Promise<IdbStores> {
-  const now = opts.now ?? Date.now;
   let db: IDBPDatabase<ForgeDb>;
   try {
     db = await openDB<ForgeDb>(dbName, IDB_MIGRATIONS.length, {
@@ -38,86 +42,73 @@ export async function createIdbStores(dbName: string, opts: IdbStoreOptions = {}
     }
     throw storeError(e, 'open', 'indexeddb');
   }
-  const g = <T,>(op: string, fn: () => Promise<T>) => guardStore('indexeddb', op, fn);
+  const stores = createStores('indexeddb', { traces: idbTraces(db), quarantine: idbQuarantine(db), packages: idbPackages(db) }, opts);
+  return { ...stores, close() { db.close(); } };
+}
 
-  const traceStore: Stores['traces'] = {
-    append: (runId, fromSeq, lines) => g('traces.append', async () => {
-      checkAppend(runId, fromSeq, lines);
+function idbTraces(db: IDBPDatabase<ForgeDb>): TraceDriver {
+  return {
+    async append(runId, fromSeq, lines, createdAt) {
       const tx = db.transaction(['runs', 'entries'], 'readwrite');
-      await inTx(tx, async () => {
+      return inTx(tx, async (): Promise<TraceAppendResult> => {
         const r = await tx.objectStore('runs').index('runId').get(runId);
-        const have = r?.count ?? 0;
-        if (fromSeq !== have) throw new KernelError('TRACE_INVALID', `run ${runId}: append at entry ${fromSeq} but ${have} are stored`, { runId, fromSeq, have });
-        if (r?.sealed) throw new KernelError('TRACE_INVALID', `run ${runId} is sealed; nothing more can be appended`, { runId });
+        const found = { count: r?.count ?? 0, sealed: r?.sealed ?? false };
+        if (found.count !== fromSeq || found.sealed) return { stored: false, found };
         const entries = tx.objectStore('entries');
-        // `add`, not `put`: the database itself refuses an entry that already exists.
         const runs = tx.objectStore('runs');
+        // `add`, not `put`: the database itself refuses an entry that already exists.
         await issue([
           ...lines.map((line, i) => () => entries.add({ runId, seq: fromSeq + i, line })),
-          () => runs.put(r ? { ...r, count: have + lines.length } : { runId, createdAt: now(), sealed: false, count: lines.length }),
+          () => runs.put(r ? { ...r, count: fromSeq + lines.length } : { runId, createdAt, sealed: false, count: lines.length }),
         ]);
+        return { stored: true };
       });
-    }),
-    read: (runId) => g('traces.read', async () => {
-      checkRunId(runId);
+    },
+    async read(runId) {
       const tx = db.transaction(['runs', 'entries'], 'readonly');
       return inTx(tx, async () => {
-        if ((await tx.objectStore('runs').index('runId').getKey(runId)) === undefined) throw new KernelError('NOT_FOUND', `no trace stored for run ${runId}`, { runId });
+        if ((await tx.objectStore('runs').index('runId').getKey(runId)) === undefined) return undefined;
         return (await tx.objectStore('entries').getAll(runRange(runId))).map((e) => e.line);
       });
-    }),
-    seal: (runId) => g('traces.seal', async () => {
-      checkRunId(runId);
+    },
+    async seal(runId) {
       const tx = db.transaction('runs', 'readwrite');
-      await inTx(tx, async () => {
+      return inTx(tx, async () => {
         const r = await tx.store.index('runId').get(runId);
-        if (!r) throw new KernelError('NOT_FOUND', `no trace stored for run ${runId}`, { runId });
-        if (!r.sealed) await tx.store.put({ ...r, sealed: true });
+        if (r && !r.sealed) await tx.store.put({ ...r, sealed: true });
+        return r !== undefined;
       });
-    }),
-    list: () => g('traces.list', async () => (await db.getAll('runs')).map(toInfo)),
-    remove: (runId) => g('traces.remove', async () => {
-      checkRunId(runId);
+    },
+    list: async () => (await db.getAll('runs')).map(toInfo),
+    async remove(runId) {
       const tx = db.transaction(['runs', 'entries'], 'readwrite');
       await inTx(tx, async () => {
         const ord = await tx.objectStore('runs').index('runId').getKey(runId);
         if (ord === undefined) return;
         await issue([() => tx.objectStore('runs').delete(ord), () => tx.objectStore('entries').delete(runRange(runId))]);
       });
-    }),
+    },
   };
+}
 
+function idbQuarantine(db: IDBPDatabase<ForgeDb>): QuarantineDriver {
   return {
-    traces: opts.retention ? withRetention(traceStore, opts.retention, now) : traceStore,
-    quarantine: {
-      get: (identity) => g('quarantine.get', async () => db.get('quarantine', identity)),
-      put: (record) => g('quarantine.put', async () => {
-        checkQuarantineRecord(record);
-        const r = normalizeRecord(record);
-        const tx = db.transaction(['quarantine', 'quarantineHistory'], 'readwrite');
-        await inTx(tx, async () => { await issue([() => tx.objectStore('quarantineHistory').add(r), () => tx.objectStore('quarantine').put(r)]); });
-      }),
-      list: () => g('quarantine.list', async () => db.getAll('quarantine')),
-      history: (identity) => g('quarantine.history', async () => db.getAllFromIndex('quarantineHistory', 'identity', identity)),
+    get: (identity) => db.get('quarantine', identity),
+    async put(record) {
+      const tx = db.transaction(['quarantine', 'quarantineHistory'], 'readwrite');
+      await inTx(tx, async () => { await issue([() => tx.objectStore('quarantineHistory').add(record), () => tx.objectStore('quarantine').put(record)]); });
     },
-    packages: {
-      put: (digest, bytes) => g('packages.put', async () => {
-        checkPackage(digest, bytes);
-        await db.put('packages', { digest, bytes: bytes.slice(), size: bytes.length });
-      }),
-      get: (digest) => g('packages.get', async () => {
-        checkPackage(digest);
-        const rec = await db.get('packages', digest);
-        if (!rec) return undefined;
-        if (!(rec.bytes instanceof Uint8Array) || rec.bytes.length !== rec.size) {
-          throw new KernelError('STORE_UNAVAILABLE', `indexeddb store: package ${digest} is damaged (stored size ${rec.size})`, { digest });
-        }
-        return rec.bytes;
-      }),
-      list: () => g('packages.list', async () => db.getAllKeys('packages')),
-      remove: (digest) => g('packages.remove', async () => { checkPackage(digest); await db.delete('packages', digest); }),
-    },
-    close() { db.close(); },
-    prune: (policy) => pruneTraces(traceStore, policy ?? opts.retention ?? {}, now()),
+    list: () => db.getAll('quarantine'),
+    history: (identity) => db.getAllFromIndex('quarantineHistory', 'identity', identity),
+  };
+}
+
+/** Packages as bytes beside their size, so a damaged record is seen on read. */
+function idbPackages(db: IDBPDatabase<ForgeDb>): PackageDriver {
+  return {
+    async put(digest, bytes) { await db.put('packages', { digest, bytes, size: bytes.length }); },
+    get: (digest) => db.get('packages', digest),
+    list: () => db.getAllKeys('packages'),
+    async remove(digest) { await db.delete('packages', digest); },
   };
 }

@@ -4,14 +4,14 @@
  * (KV's value limit is 25 MiB) are split: chunks are written first and the head key — whose
  * metadata names the chunk count and size — last, so a reader never finds a head without chunks
  * in the same location; a far location that sees the head before a chunk gets STORE_UNAVAILABLE
- * (retry), never short bytes.
+ * (retry), never short bytes; the store core (src/stores/create.ts) checks the total against the
+ * head's recorded size.
  */
 import type { KVNamespace } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { KernelError } from '../../src/errors.ts';
-import type { PackageStore } from '../../src/ports/package-store.ts';
+import type { PackageDriver } from '../../src/ports/package-store.ts';
 import { concatBytes } from '../../src/lib/encoding.ts';
-import { checkPackage } from '../../src/stores/validate.ts';
 
 /** Largest value written as one KV entry (below KV's 25 MiB limit). */
 export const DEFAULT_CHUNK_BYTES = 20 * 1024 * 1024;
@@ -24,8 +24,8 @@ export interface KvPackageOptions {
   readonly chunkBytes?: number;
 }
 
-/** Packages in `kv`; callers translate platform errors (store-error.ts). */
-export function kvPackageStore(kv: KVNamespace, opts: KvPackageOptions): PackageStore {
+/** A package driver over `kv`; the store core checks digests and translates platform errors. */
+export function kvPackageDriver(kv: KVNamespace, opts: KvPackageOptions): PackageDriver {
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const headPrefix = `${opts.prefix}pkg/`;
   const chunkKey = (digest: string, i: number) => `${opts.prefix}pkg-chunk/${digest}/${i}`;
@@ -40,18 +40,15 @@ export function kvPackageStore(kv: KVNamespace, opts: KvPackageOptions): Package
 
   return {
     async put(digest, bytes) {
-      checkPackage(digest, bytes);
-      const copy = bytes.slice();
-      if (copy.length <= chunkBytes) {
-        await kv.put(headPrefix + digest, copy, { metadata: { size: copy.length, chunks: 0 } });
+      if (bytes.length <= chunkBytes) {
+        await kv.put(headPrefix + digest, bytes, { metadata: { size: bytes.length, chunks: 0 } });
         return;
       }
-      const chunks = Math.ceil(copy.length / chunkBytes);
-      for (let i = 0; i < chunks; i++) await kv.put(chunkKey(digest, i), copy.subarray(i * chunkBytes, (i + 1) * chunkBytes));
-      await kv.put(headPrefix + digest, new Uint8Array(0), { metadata: { size: copy.length, chunks } });
+      const chunks = Math.ceil(bytes.length / chunkBytes);
+      for (let i = 0; i < chunks; i++) await kv.put(chunkKey(digest, i), bytes.subarray(i * chunkBytes, (i + 1) * chunkBytes));
+      await kv.put(headPrefix + digest, new Uint8Array(0), { metadata: { size: bytes.length, chunks } });
     },
     async get(digest) {
-      checkPackage(digest);
       const head = await readHead(digest);
       if (!head) return undefined;
       let bytes: Uint8Array = new Uint8Array(head.value);
@@ -63,10 +60,7 @@ export function kvPackageStore(kv: KVNamespace, opts: KvPackageOptions): Package
         }
         bytes = concatBytes(...parts.map((p) => new Uint8Array(p!)));
       }
-      if (bytes.length !== head.size) {
-        throw new KernelError('STORE_UNAVAILABLE', `kv store: package ${digest} has ${bytes.length} bytes, its metadata says ${head.size}`, { digest });
-      }
-      return bytes;
+      return { bytes, size: head.size };
     },
     async list() {
       const out: string[] = [];
@@ -79,7 +73,6 @@ export function kvPackageStore(kv: KVNamespace, opts: KvPackageOptions): Package
       }
     },
     async remove(digest) {
-      checkPackage(digest);
       const head = await readHead(digest);
       if (!head) return;
       // The head goes first: once it is gone no reader looks for the chunks.

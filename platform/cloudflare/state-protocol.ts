@@ -3,13 +3,14 @@
  * sees it. One class plays three roles, each instance by its name: `run:<id>` holds one trace,
  * `catalog` indexes the runs, `quarantine` is the authority on quarantine state.
  *
- * Domain outcomes (a gap, an unknown run) cross RPC as values, because an exception thrown in a
- * Durable Object reaches the caller as a plain Error without its `code`; anything thrown across
- * RPC is therefore a platform failure, and the adapter makes it STORE_UNAVAILABLE.
+ * Domain outcomes (a refused append, an unknown run, a refused argument) cross RPC as values,
+ * because an exception thrown in a Durable Object reaches the caller as a plain Error without its
+ * `code`; anything thrown across RPC is therefore a platform failure, which the store core makes
+ * STORE_UNAVAILABLE.
  */
 import { KernelError, type ErrorCode } from '../../src/errors.ts';
 import type { QuarantineRecord } from '../../src/ports/quarantine-store.ts';
-import type { TraceRunInfo } from '../../src/ports/trace-store.ts';
+import type { TraceAppendResult, TraceRunInfo } from '../../src/ports/trace-store.ts';
 
 export type StateResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -27,9 +28,12 @@ export interface CatalogRow {
 
 /** Methods of ForgeState, synchronous on the object's side; the stub makes each a Promise. */
 export interface ForgeStateRpc {
-  runAppend(runId: string, fromSeq: number, lines: string[], createdAt: number): StateResult<null>;
-  runRead(runId: string): StateResult<string[]>;
-  runSeal(runId: string): StateResult<number>;
+  /** Stored, or refused with the run as the object found it (the adapter decides the error). */
+  runAppend(runId: string, fromSeq: number, lines: string[], createdAt: number): StateResult<TraceAppendResult>;
+  /** Null for an unknown run. */
+  runRead(runId: string): StateResult<string[] | null>;
+  /** The sealed run's entry count; null for an unknown run. */
+  runSeal(runId: string): StateResult<number | null>;
   runInfo(runId: string): StateResult<TraceRunInfo | null>;
   runRemove(runId: string): StateResult<null>;
   catalogRegister(runId: string, createdAt: number): StateResult<{ removing: boolean }>;

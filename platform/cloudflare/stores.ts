@@ -2,15 +2,15 @@
  * The Workers stores. Ordered appends and quarantine need one strongly consistent writer, which
  * KV (eventually consistent, last write wins) cannot give: traces live in a SQLite Durable Object
  * per run, indexed by a catalog object; quarantine in one global object; packages — immutable by
- * digest — in KV. docs/stores.md explains the choices.
+ * digest — in KV. docs/stores.md explains the choices. These are drivers; the store core
+ * (src/stores/create.ts) checks arguments, decides refusals and translates platform errors.
  */
 import type { DurableObjectNamespace, KVNamespace } from '@cloudflare/workers-types';
-import type { Stores } from '../../src/ports/platform.ts';
-import type { TraceRunInfo, TraceStore } from '../../src/ports/trace-store.ts';
-import { pruneTraces, withRetention, type PruneReport, type RetentionPolicy } from '../../src/stores/retention.ts';
-import { guardStore } from '../../src/stores/store-error.ts';
-import { checkAppend, checkQuarantineRecord, checkRunId, normalizeRecord } from '../../src/stores/validate.ts';
-import { kvPackageStore } from './kv-packages.ts';
+import type { QuarantineDriver } from '../../src/ports/quarantine-store.ts';
+import type { TraceDriver, TraceRunInfo } from '../../src/ports/trace-store.ts';
+import { createStores, type CoreStores } from '../../src/stores/create.ts';
+import type { RetentionPolicy } from '../../src/stores/retention.ts';
+import { kvPackageDriver } from './kv-packages.ts';
 import { unwrap, type ForgeStateStub } from './state-protocol.ts';
 
 export interface CloudflareStoreEnv {
@@ -30,17 +30,25 @@ export interface CloudflareStoreOptions {
   orphanAfterMs?: number;
 }
 
-export type CloudflareStores = Stores & { prune(policy?: RetentionPolicy): Promise<PruneReport> };
+export type CloudflareStores = CoreStores;
 
-/** Stores over the FORGE_KV and FORGE_STATE bindings. Never throws; calls fail with KernelError. */
+/**
+ * Stores over the FORGE_KV and FORGE_STATE bindings; calls fail with KernelError.
+ * @throws KernelError CONFIG_INVALID for a bad `retention` (nothing else: no binding is called here)
+ */
 export function createCloudflareStores(env: CloudflareStoreEnv, opts: CloudflareStoreOptions = {}): CloudflareStores {
   const prefix = opts.prefix ?? '';
+  const object = (name: string) => env.FORGE_STATE.get(env.FORGE_STATE.idFromName(prefix + name)) as unknown as ForgeStateStub;
+  const packages = kvPackageDriver(env.FORGE_KV, { prefix, ...(opts.chunkBytes ? { chunkBytes: opts.chunkBytes } : {}) });
+  return createStores('cloudflare', { traces: doTraces(object, opts), quarantine: doQuarantine(() => object('quarantine')), packages }, opts);
+}
+
+/** Traces: one object per run (`run:<id>`), listed by the `catalog` object (docs/stores.md, the catalog protocol). */
+function doTraces(object: (name: string) => ForgeStateStub, opts: CloudflareStoreOptions): TraceDriver {
   const now = opts.now ?? Date.now;
   const orphanAfterMs = opts.orphanAfterMs ?? 60 * 60 * 1000;
-  const object = (name: string) => env.FORGE_STATE.get(env.FORGE_STATE.idFromName(prefix + name)) as unknown as ForgeStateStub;
   const catalog = () => object('catalog');
   const run = (runId: string) => object(`run:${runId}`);
-  const g = <T,>(op: string, fn: () => Promise<T>) => guardStore('cloudflare', op, fn);
 
   /** Second half of a removal: the run object's rows (one transaction), then its catalog entry. */
   const finishRemoval = async (runId: string) => {
@@ -48,10 +56,8 @@ export function createCloudflareStores(env: CloudflareStoreEnv, opts: Cloudflare
     await unwrap(catalog().catalogDelete(runId));
   };
 
-  const traceStore: TraceStore = {
-    append: (runId, fromSeq, lines) => g('traces.append', async () => {
-      checkAppend(runId, fromSeq, lines);
-      const createdAt = now();
+  return {
+    async append(runId, fromSeq, lines, createdAt) {
       if (fromSeq === 0) {
         // Registered before the first batch, so a run that exists is always listed.
         const { removing } = await unwrap(catalog().catalogRegister(runId, createdAt));
@@ -60,15 +66,16 @@ export function createCloudflareStores(env: CloudflareStoreEnv, opts: Cloudflare
           await unwrap(catalog().catalogRegister(runId, createdAt));
         }
       }
-      await unwrap(run(runId).runAppend(runId, fromSeq, [...lines], createdAt));
-    }),
-    read: (runId) => g('traces.read', async () => (checkRunId(runId), unwrap(run(runId).runRead(runId)))),
-    seal: (runId) => g('traces.seal', async () => {
-      checkRunId(runId);
+      return unwrap(run(runId).runAppend(runId, fromSeq, [...lines], createdAt));
+    },
+    read: async (runId) => (await unwrap(run(runId).runRead(runId))) ?? undefined,
+    async seal(runId) {
       const count = await unwrap(run(runId).runSeal(runId));
+      if (count === null) return false;
       await unwrap(catalog().catalogSealed(runId, count));
-    }),
-    list: () => g('traces.list', async () => {
+      return true;
+    },
+    async list() {
       const rows = await unwrap(catalog().catalogList());
       const infos = await Promise.all(rows.map(async (row): Promise<TraceRunInfo | undefined> => {
         if (row.removing) return void (await finishRemoval(row.runId));
@@ -83,34 +90,20 @@ export function createCloudflareStores(env: CloudflareStoreEnv, opts: Cloudflare
         return { ...info, createdAt: row.createdAt };
       }));
       return infos.filter((i): i is TraceRunInfo => i !== undefined);
-    }),
-    remove: (runId) => g('traces.remove', async () => {
-      checkRunId(runId);
+    },
+    async remove(runId) {
       await unwrap(catalog().catalogMarkRemoving(runId));
       await finishRemoval(runId);
-    }),
+    },
   };
+}
 
-  const quarantine = () => object('quarantine');
-  const packages = kvPackageStore(env.FORGE_KV, { prefix, ...(opts.chunkBytes ? { chunkBytes: opts.chunkBytes } : {}) });
-
+/** Quarantine: the one `quarantine` object, the global authority. */
+function doQuarantine(object: () => ForgeStateStub): QuarantineDriver {
   return {
-    traces: opts.retention ? withRetention(traceStore, opts.retention, now) : traceStore,
-    quarantine: {
-      get: (identity) => g('quarantine.get', async () => (await unwrap(quarantine().quarantineGet(identity))) ?? undefined),
-      put: (record) => g('quarantine.put', async () => {
-        checkQuarantineRecord(record);
-        await unwrap(quarantine().quarantinePut(normalizeRecord(record)));
-      }),
-      list: () => g('quarantine.list', () => unwrap(quarantine().quarantineList())),
-      history: (identity) => g('quarantine.history', () => unwrap(quarantine().quarantineHistory(identity))),
-    },
-    packages: {
-      put: (digest, bytes) => g('packages.put', () => packages.put(digest, bytes)),
-      get: (digest) => g('packages.get', () => packages.get(digest)),
-      list: () => g('packages.list', () => packages.list()),
-      remove: (digest) => g('packages.remove', () => packages.remove(digest)),
-    },
-    prune: (policy) => pruneTraces(traceStore, policy ?? opts.retention ?? {}, now()),
+    get: async (identity) => (await unwrap(object().quarantineGet(identity))) ?? undefined,
+    put: async (record) => { await unwrap(object().quarantinePut(record)); },
+    list: () => unwrap(object().quarantineList()),
+    history: (identity) => unwrap(object().quarantineHistory(identity)),
   };
 }

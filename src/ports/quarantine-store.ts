@@ -23,3 +23,19 @@ export interface QuarantineStore {
   /** Every change of one identity, oldest first. */
   history(identity: string): Promise<QuarantineRecord[]>;
 }
+
+/**
+ * What a host implements to keep quarantine state; `createQuarantineStore` (src/stores/create.ts)
+ * makes it a `QuarantineStore`. Identities reaching it are checked, and a record passed to `put` is
+ * checked and carries exactly the port's fields (the core's own copy); the core copies what the
+ * driver returns and turns anything it throws that is not a KernelError into STORE_UNAVAILABLE.
+ */
+export interface QuarantineDriver {
+  get(identity: string): Promise<QuarantineRecord | undefined>;
+  /** Appends `record` to its identity's history and makes it the current state, in one atomic step. */
+  put(record: QuarantineRecord): Promise<void>;
+  /** The current record of every identity. */
+  list(): Promise<readonly QuarantineRecord[]>;
+  /** Every record of one identity, oldest first. */
+  history(identity: string): Promise<readonly QuarantineRecord[]>;
+}

@@ -42,3 +42,39 @@ export interface TraceStore {
    */
   remove(runId: string): Promise<void>;
 }
+
+/** A run as a driver found it: entries stored and whether it is sealed (an unknown run: 0, false). */
+export interface TraceRunState {
+  readonly count: number;
+  readonly sealed: boolean;
+}
+
+/** A driver's answer to an append: stored whole, or refused — nothing written — with what it found. */
+export type TraceAppendResult = { readonly stored: true } | { readonly stored: false; readonly found: TraceRunState };
+
+/**
+ * What a host implements to keep traces; `createTraceStore` (src/stores/create.ts) makes it a
+ * `TraceStore`. The core has checked every argument before a driver sees it (run id, position,
+ * lines — and `lines` is the core's own copy), decides every refusal (TRACE_INVALID, NOT_FOUND) from
+ * what the driver answers, and turns anything a driver throws that is not a KernelError into
+ * STORE_UNAVAILABLE. A driver only stores, atomically, and reports what it finds.
+ */
+export interface TraceDriver {
+  /**
+   * In one atomic step: when the run holds exactly `fromSeq` entries and is not sealed (an unknown
+   * run holds none), stores `lines` as entries `fromSeq…` — creating the run at `createdAt` when it
+   * is new — and answers `stored`; otherwise writes nothing and answers what it found. The check and
+   * the write must not be separable, or two racing appends could both be stored.
+   */
+  append(runId: string, fromSeq: number, lines: readonly string[], createdAt: number): Promise<TraceAppendResult>;
+  /** The same, done before it returns — only where the host can write synchronously (Node's SQLite). */
+  appendSync?(runId: string, fromSeq: number, lines: readonly string[], createdAt: number): TraceAppendResult;
+  /** Every stored line of the run, in order; undefined for an unknown run. */
+  read(runId: string): Promise<readonly string[] | undefined>;
+  /** Marks the run sealed (already sealed is fine); false for an unknown run. */
+  seal(runId: string): Promise<boolean>;
+  /** Every run, in creation order. */
+  list(): Promise<readonly TraceRunInfo[]>;
+  /** Deletes the run and all its entries in one step; an unknown run is no error. */
+  remove(runId: string): Promise<void>;
+}

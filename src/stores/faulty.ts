@@ -1,7 +1,7 @@
 /**
  * Fault injection for tests (web standards only, so it runs in every host): wraps real stores and
  * makes chosen operations fail the way a host fails — a quota exceeded, a KV or Durable Object
- * outage, a closed database — translated exactly as the adapters translate (STORE_UNAVAILABLE with
+ * outage, a closed database — translated exactly as the store core translates (STORE_UNAVAILABLE with
  * the platform error as `cause`). Used by the store fault tests and the gate's fail-closed tests.
  */
 import type { PackageStore } from '../ports/package-store.ts';

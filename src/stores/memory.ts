@@ -1,62 +1,77 @@
-import { KernelError } from '../errors.ts';
-import type { PackageStore } from '../ports/package-store.ts';
-import type { QuarantineRecord, QuarantineStore } from '../ports/quarantine-store.ts';
-import type { TraceRunInfo, TraceStore } from '../ports/trace-store.ts';
-import type { Stores } from '../ports/platform.ts';
-import { checkAppend } from './validate.ts';
+/**
+ * In-memory stores: the core's fallback, and the reference every adapter's contract suite matches.
+ * Drivers like every host's, so the memory store goes through the same core (create.ts) and refuses,
+ * copies and translates exactly as the persistent stores do.
+ */
+import type { PackageDriver, PackageStore } from '../ports/package-store.ts';
+import type { QuarantineDriver, QuarantineRecord, QuarantineStore } from '../ports/quarantine-store.ts';
+import type { TraceDriver, TraceStore } from '../ports/trace-store.ts';
+import { createPackageStore, createQuarantineStore, createStores, createTraceStore, type CoreStores, type StoreCoreOptions } from './create.ts';
 
-/** In-memory stores: the core's fallback, and the reference every adapter's contract suite matches. */
-export function memoryStores(now: () => number = Date.now): Stores {
-  return { traces: memoryTraceStore(now), quarantine: memoryQuarantineStore(), packages: memoryPackageStore() };
+/** Fresh, empty in-memory stores. @throws KernelError CONFIG_INVALID for a bad `opts.retention` */
+export function memoryStores(now: () => number = Date.now, opts: Omit<StoreCoreOptions, 'now'> = {}): CoreStores {
+  return createStores('memory', { traces: memoryTraceDriver(), quarantine: memoryQuarantineDriver(), packages: memoryPackageDriver() }, { ...opts, now });
 }
 
 export function memoryTraceStore(now: () => number = Date.now): TraceStore {
+  return createTraceStore('memory', memoryTraceDriver(), now);
+}
+
+export function memoryQuarantineStore(): QuarantineStore {
+  return createQuarantineStore('memory', memoryQuarantineDriver());
+}
+
+export function memoryPackageStore(): PackageStore {
+  return createPackageStore('memory', memoryPackageDriver());
+}
+
+/** Traces in a Map (insertion order is creation order); the core copies what goes in and out. */
+export function memoryTraceDriver(): TraceDriver {
   const runs = new Map<string, { lines: string[]; createdAt: number; sealed: boolean }>();
-  const must = (runId: string) => {
-    const r = runs.get(runId);
-    if (!r) throw new KernelError('NOT_FOUND', `no trace stored for run ${runId}`, { runId });
-    return r;
-  };
   return {
-    async append(runId, fromSeq, lines) {
-      checkAppend(runId, fromSeq, lines);
+    async append(runId, fromSeq, lines, createdAt) {
       let r = runs.get(runId);
-      const have = r?.lines.length ?? 0;
-      if (fromSeq !== have) {
-        throw new KernelError('TRACE_INVALID', `run ${runId}: append at entry ${fromSeq} but ${have} are stored`, { runId, fromSeq, have });
-      }
-      if (r?.sealed) throw new KernelError('TRACE_INVALID', `run ${runId} is sealed; nothing more can be appended`, { runId });
-      if (!r) runs.set(runId, (r = { lines: [], createdAt: now(), sealed: false }));
+      const found = { count: r?.lines.length ?? 0, sealed: r?.sealed ?? false };
+      if (found.count !== fromSeq || found.sealed) return { stored: false, found };
+      if (!r) runs.set(runId, (r = { lines: [], createdAt, sealed: false }));
       r.lines.push(...lines);
+      return { stored: true };
     },
-    async read(runId) { return [...must(runId).lines]; },
-    async seal(runId) { must(runId).sealed = true; },
-    async list(): Promise<TraceRunInfo[]> {
+    async read(runId) { return runs.get(runId)?.lines; },
+    async seal(runId) {
+      const r = runs.get(runId);
+      if (r) r.sealed = true;
+      return r !== undefined;
+    },
+    async list() {
       return [...runs].map(([runId, r]) => ({ runId, count: r.lines.length, createdAt: r.createdAt, sealed: r.sealed }));
     },
     async remove(runId) { runs.delete(runId); },
   };
 }
 
-export function memoryQuarantineStore(): QuarantineStore {
+export function memoryQuarantineDriver(): QuarantineDriver {
   const log = new Map<string, QuarantineRecord[]>();
   return {
     async get(identity) { return log.get(identity)?.at(-1); },
     async put(record) {
       const h = log.get(record.identity) ?? [];
-      h.push({ ...record });
+      h.push(record);
       log.set(record.identity, h);
     },
     async list() { return [...log.values()].map((h) => h.at(-1)!); },
-    async history(identity) { return [...(log.get(identity) ?? [])]; },
+    async history(identity) { return log.get(identity) ?? []; },
   };
 }
 
-export function memoryPackageStore(): PackageStore {
+export function memoryPackageDriver(): PackageDriver {
   const m = new Map<string, Uint8Array>();
   return {
-    async put(digest, bytes) { m.set(digest, bytes.slice()); },
-    async get(digest) { return m.get(digest)?.slice(); },
+    async put(digest, bytes) { m.set(digest, bytes); },
+    async get(digest) {
+      const bytes = m.get(digest);
+      return bytes && { bytes, size: bytes.length };
+    },
     async list() { return [...m.keys()]; },
     async remove(digest) { m.delete(digest); },
   };

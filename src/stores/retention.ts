@@ -82,8 +82,11 @@ export async function pruneTraces(traces: TraceStore, policy: RetentionPolicy, n
  */
 export function withRetention(traces: TraceStore, policy: RetentionPolicy, now: () => number): TraceStore {
   parseRetentionPolicy(policy);
+  const { appendSync } = traces;
   return {
     append: (runId, fromSeq, lines) => traces.append(runId, fromSeq, lines),
+    // Kept: retention acts only on seal, and without it the recorder would lose its synchronous path.
+    ...(appendSync && { appendSync: (runId: string, fromSeq: number, lines: readonly string[]) => appendSync.call(traces, runId, fromSeq, lines) }),
     read: (runId) => traces.read(runId),
     list: () => traces.list(),
     remove: (runId) => traces.remove(runId),

@@ -26,7 +26,7 @@ const COLUMNS = 'h.identity, h.quarantined, h.reason, h.changed_at, h.changed_by
 const toRecord = (r: HistoryRow): QuarantineRecord =>
   ({ identity: r.identity, quarantined: r.quarantined === 1, reason: r.reason, at: r.changed_at, by: r.changed_by });
 
-/** Quarantine operations over `db`; callers validate records and translate platform errors. */
+/** Quarantine operations over `db`; the store core (create.ts) validates records and translates platform errors. */
 export function sqlQuarantine(db: SqlExecutor): SqlQuarantine {
   return {
     get(identity) {

@@ -1,10 +1,9 @@
 /**
  * Trace storage over SQLite (schema: sql-schema.ts), synchronous, shared by the Node store and the
- * per-run Durable Object. Every method is one transaction, so an append is stored whole or not at
- * all and a removal deletes a whole trace.
+ * per-run Durable Object: the operations of a `TraceDriver`. Every method is one transaction, so an
+ * append is stored whole or not at all and a removal deletes a whole trace.
  */
-import { KernelError } from '../errors.ts';
-import type { TraceRunInfo } from '../ports/trace-store.ts';
+import type { TraceAppendResult, TraceRunInfo } from '../ports/trace-store.ts';
 import { first, type SqlExecutor } from './sql-executor.ts';
 
 interface RunRow extends Record<string, number | string> {
@@ -15,12 +14,12 @@ interface RunRow extends Record<string, number | string> {
 }
 
 export interface SqlTraces {
-  /** @throws KernelError TRACE_INVALID on a gap, an overlap or a sealed run */
-  append(runId: string, fromSeq: number, lines: readonly string[], createdAt: number): void;
-  /** @throws KernelError NOT_FOUND */
-  read(runId: string): string[];
-  /** Returns the sealed run's entry count. @throws KernelError NOT_FOUND */
-  seal(runId: string): number;
+  /** Stores the batch when the run holds exactly `fromSeq` entries and is not sealed; else answers what it found. */
+  append(runId: string, fromSeq: number, lines: readonly string[], createdAt: number): TraceAppendResult;
+  /** Undefined for an unknown run. */
+  read(runId: string): string[] | undefined;
+  /** Returns the sealed run's entry count; undefined for an unknown run. */
+  seal(runId: string): number | undefined;
   info(runId: string): TraceRunInfo | undefined;
   /** Every run, in creation order. */
   list(): TraceRunInfo[];
@@ -29,36 +28,30 @@ export interface SqlTraces {
 
 const toInfo = (r: RunRow): TraceRunInfo => ({ runId: r.run_id, count: r.entry_count, createdAt: r.created_at, sealed: r.sealed === 1 });
 
-function notFound(runId: string): KernelError {
-  return new KernelError('NOT_FOUND', `no trace stored for run ${runId}`, { runId });
-}
-
-/** Trace operations over `db`; callers translate platform errors (store-error.ts). */
+/** Trace operations over `db`; the store core (create.ts) decides refusals and translates platform errors. */
 export function sqlTraces(db: SqlExecutor): SqlTraces {
   const run = (runId: string) => first<RunRow>(db, 'SELECT run_id, created_at, sealed, entry_count FROM runs WHERE run_id = ?', runId);
   return {
     append(runId, fromSeq, lines, createdAt) {
-      db.transaction(() => {
+      return db.transaction((): TraceAppendResult => {
         const r = run(runId);
-        const have = r?.entry_count ?? 0;
-        if (fromSeq !== have) {
-          throw new KernelError('TRACE_INVALID', `run ${runId}: append at entry ${fromSeq} but ${have} are stored`, { runId, fromSeq, have });
-        }
-        if (r?.sealed === 1) throw new KernelError('TRACE_INVALID', `run ${runId} is sealed; nothing more can be appended`, { runId });
+        const found = { count: r?.entry_count ?? 0, sealed: r?.sealed === 1 };
+        if (found.count !== fromSeq || found.sealed) return { stored: false, found };
         if (!r) db.run('INSERT INTO runs (run_id, created_at) VALUES (?, ?)', runId, createdAt);
         for (let i = 0; i < lines.length; i++) db.run('INSERT INTO traces (run_id, seq, line) VALUES (?, ?, ?)', runId, fromSeq + i, lines[i]!);
+        return { stored: true };
       });
     },
     read(runId) {
       return db.transaction(() => {
-        if (!run(runId)) throw notFound(runId);
+        if (!run(runId)) return undefined;
         return db.all<{ line: string }>('SELECT line FROM traces WHERE run_id = ? ORDER BY seq', runId).map((r) => r.line);
       }, 'read');
     },
     seal(runId) {
       return db.transaction(() => {
         const r = run(runId);
-        if (!r) throw notFound(runId);
+        if (!r) return undefined;
         if (r.sealed === 0) db.run('UPDATE runs SET sealed = 1 WHERE run_id = ?', runId);
         return r.entry_count;
       });

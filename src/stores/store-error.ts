@@ -1,8 +1,8 @@
 /**
- * The one place platform storage failures become kernel errors. Every adapter (SQLite, IndexedDB,
- * KV + Durable Objects) and the fault injector run their calls through `guardStore`, so a caller
- * sees STORE_UNAVAILABLE with the platform's own error attached — never a raw DOMException or
- * SQLite error, and never a silent success.
+ * The one place platform storage failures become kernel errors. The store core (create.ts) runs
+ * every driver call — memory, SQLite, IndexedDB, KV + Durable Objects — through `guardStore`, and
+ * the fault injector uses the same translation, so a caller sees STORE_UNAVAILABLE with the
+ * platform's own error attached — never a raw DOMException or SQLite error, and never a silent success.
  */
 import { KernelError } from '../errors.ts';
 

@@ -1,8 +1,8 @@
 /**
- * Argument checks every store runs before touching its host, so each adapter refuses the same
- * inputs the same way: a value one host would silently mangle (a lone surrogate becomes U+FFFD in
- * SQLite and KV; a newline splits a JSON-lines export; NUL truncates in some SQLite bindings) is
- * refused instead of stored.
+ * Argument checks the store core (create.ts) runs before any driver touches its host, so every
+ * store refuses the same inputs the same way: a value one host would silently mangle (a lone
+ * surrogate becomes U+FFFD in SQLite and KV — and then matches another key; a newline splits a
+ * JSON-lines export; NUL truncates in some SQLite bindings) is refused instead of stored or looked up.
  */
 import { KernelError } from '../errors.ts';
 import type { QuarantineRecord } from '../ports/quarantine-store.ts';
@@ -28,8 +28,14 @@ export function checkRunId(runId: unknown): asserts runId is string {
   checkKey('run id', runId);
 }
 
+/** @throws KernelError BAD_REQUEST when `identity` is empty, too long or not well-formed */
+export function checkIdentity(identity: unknown): asserts identity is string {
+  checkKey('quarantine identity', identity);
+}
+
 /**
- * Checks an append's arguments (not the sequence against what is stored: adapters do that).
+ * Checks an append's arguments (not the position against what is stored: the driver reports what
+ * it found, atomically with the write, and create.ts decides).
  * @throws KernelError BAD_REQUEST for a bad run id; TRACE_INVALID for a bad `fromSeq` or line
  */
 export function checkAppend(runId: unknown, fromSeq: unknown, lines: unknown): void {
@@ -60,12 +66,15 @@ export function checkQuarantineRecord(r: unknown): asserts r is QuarantineRecord
   if (bad) throw new KernelError('BAD_REQUEST', `quarantine record for ${o['identity']}: field ${bad} is missing or invalid`, { identity: o['identity'] });
 }
 
-/** @throws KernelError BAD_REQUEST when the digest is not a key a store can hold or bytes are not bytes */
-export function checkPackage(digest: unknown, bytes?: unknown): asserts digest is string {
+/** @throws KernelError BAD_REQUEST when the digest is not a key a store can hold */
+export function checkDigest(digest: unknown): asserts digest is string {
   checkKey('package digest', digest);
-  if (bytes !== undefined && !(bytes instanceof Uint8Array)) {
-    throw new KernelError('BAD_REQUEST', `package ${digest}: bytes must be a Uint8Array`, { digest });
-  }
+}
+
+/** @throws KernelError BAD_REQUEST when the digest is not a key a store can hold or `bytes` is not a Uint8Array */
+export function checkPackage(digest: unknown, bytes: unknown): asserts bytes is Uint8Array {
+  checkDigest(digest);
+  if (!(bytes instanceof Uint8Array)) throw new KernelError('BAD_REQUEST', `package ${digest}: bytes must be a Uint8Array`, { digest });
 }
 
 /** The record with exactly the port's fields, so no adapter stores or returns extras. */

@@ -7,6 +7,7 @@
 import type { QuarantineRecord, Stores } from '../../src/ports/index.ts';
 import { faultyStores } from '../../src/stores/faulty.ts';
 import { pruneTraces } from '../../src/stores/retention.ts';
+import { assertLaunchAllowed } from '../../src/trust/quarantine.ts';
 import { assert, assertEqual, assertRejects, type ConformanceCase, type ConformanceEnv } from './harness.ts';
 
 const noStores = (env: ConformanceEnv) =>
@@ -81,6 +82,40 @@ export const storeContractCases: ConformanceCase[] = [
     await assertRejects(() => traces.append('run', 1, ['{"s":"\uD800"}']), 'TRACE_INVALID', 'a lone surrogate');
     await assertRejects(() => traces.append('', 0, []), 'BAD_REQUEST', 'an empty run id');
     assertEqual(await traces.read('run'), entries('run', 0, 1), 'trace after refusals');
+  }),
+
+  storeCase('every malformed position or batch is refused with TRACE_INVALID and stores nothing', async ({ traces }) => {
+    await traces.append('run', 0, entries('run', 0, 1));
+    const positions: [string, unknown][] = [['NaN', NaN], ['Infinity', Infinity], ['2^53', 2 ** 53], ['the string "1"', '1'], ['null', null]];
+    for (const [what, at] of positions) await assertRejects(() => traces.append('run', at as number, []), 'TRACE_INVALID', `fromSeq ${what}`);
+    const batches: [string, unknown][] = [
+      ['not an array', '{"a":1}'], ['a number among the lines', ['{"a":1}', 1]], ['a carriage return', ['a\rb']], ['a NUL', ['a\0b']],
+      ['a lone low surrogate', ['\uDC00']], ['a line break at the end', ['{"a":1}\n']],
+    ];
+    for (const [what, lines] of batches) await assertRejects(() => traces.append('run', 1, lines as string[]), 'TRACE_INVALID', `lines: ${what}`);
+    await assertRejects(() => traces.append('fresh', 0, ['\uD800']), 'TRACE_INVALID', 'a refused first batch');
+    assertEqual(await traces.read('run'), entries('run', 0, 1), 'trace after refusals');
+    assertEqual((await traces.list()).map((r) => [r.runId, r.count]), [['run', 1]], 'no run created by a refused first batch');
+  }),
+
+  storeCase('a bad run id is BAD_REQUEST for append, read, seal and remove alike; the longest good one works', async ({ traces }) => {
+    await traces.append('run', 0, entries('run', 0, 2));
+    const bad: [string, unknown][] = [['empty', ''], ['513 characters', 'r'.repeat(513)], ['a lone surrogate', 'run\uD800'], ['a number', 7], ['undefined', undefined]];
+    for (const [what, id] of bad) {
+      const runId = id as string;
+      await assertRejects(() => traces.append(runId, 0, entries('x', 0, 1)), 'BAD_REQUEST', `append, ${what}`);
+      await assertRejects(() => traces.read(runId), 'BAD_REQUEST', `read, ${what}`);
+      await assertRejects(() => traces.seal(runId), 'BAD_REQUEST', `seal, ${what}`);
+      await assertRejects(() => traces.remove(runId), 'BAD_REQUEST', `remove, ${what}`);
+    }
+    // A lone surrogate would become U+FFFD in SQLite and KV, and then name another run.
+    await traces.append('run\uFFFD', 0, entries('other', 0, 1));
+    await assertRejects(() => traces.read('run\uD800'), 'BAD_REQUEST', 'read of the id that would be mangled into a stored one');
+    const longest = `${'r'.repeat(511)}é`;
+    await traces.append(longest, 0, entries(longest, 0, 1));
+    assertEqual(await traces.read(longest), entries(longest, 0, 1), 'a 512-character run id');
+    assertEqual((await traces.list()).map((r) => [r.runId, r.count, r.sealed]), [['run', 2, false], ['run\uFFFD', 1, false], [longest, 1, false]], 'list after refusals');
+    assertEqual(await traces.read('run'), entries('run', 0, 2), 'trace after refusals');
   }),
 
   storeCase('a sealed run takes no more entries; sealing twice is harmless; unknown runs are NOT_FOUND', async ({ traces }) => {
@@ -183,6 +218,39 @@ export const storeContractCases: ConformanceCase[] = [
     assertEqual((await quarantine.history('t/two')).length, 1, 'history of t/two');
   }),
 
+  storeCase('a malformed quarantine record or identity is BAD_REQUEST and changes nothing', async ({ quarantine }) => {
+    const good = record('t/q', true, 1);
+    await quarantine.put(good);
+    const bad: [string, unknown][] = [
+      ['not an object', null], ['an empty identity', { ...good, identity: '' }], ['a 513-character identity', { ...good, identity: 'q'.repeat(513) }],
+      ['an identity with a lone surrogate', { ...good, identity: 't/\uD800' }], ['quarantined as a string', { ...good, quarantined: 'false' }],
+      ['no reason', { ...good, reason: undefined }], ['a reason with a lone surrogate', { ...good, reason: 'x\uDFFF' }],
+      ['at NaN', { ...good, at: NaN }], ['at Infinity', { ...good, at: Infinity }], ['at as a string', { ...good, at: '2' }], ['by as a number', { ...good, by: 1 }],
+    ];
+    for (const [what, r] of bad) await assertRejects(() => quarantine.put(r as QuarantineRecord), 'BAD_REQUEST', `put, ${what}`);
+    for (const [what, id] of [['empty', ''], ['513 characters', 'q'.repeat(513)], ['a lone surrogate', 't/\uD800'], ['a number', 3]] as [string, unknown][]) {
+      await assertRejects(() => quarantine.get(id as string), 'BAD_REQUEST', `get, ${what}`);
+      await assertRejects(() => quarantine.history(id as string), 'BAD_REQUEST', `history, ${what}`);
+    }
+    assertEqual(await quarantine.list(), [good], 'list after refusals');
+    assertEqual(await quarantine.history('t/q'), [good], 'history after refusals');
+  }),
+
+  storeCase('quarantine keeps exactly the record fields, and what it hands out is a copy', async ({ quarantine }) => {
+    const r = record('t/c', true, 1);
+    await quarantine.put({ ...r, note: 'not a field of the port' } as QuarantineRecord);
+    assertEqual(await quarantine.get('t/c'), r, 'extra fields are not stored');
+    const got = (await quarantine.get('t/c')) as { reason: string };
+    got.reason = 'forged';
+    const history = await quarantine.history('t/c');
+    history.push(record('t/c', false, 2));
+    (history[0] as { quarantined: boolean }).quarantined = false;
+    const list = await quarantine.list();
+    list.length = 0;
+    assertEqual(await quarantine.history('t/c'), [r], 'history after changing what was handed out');
+    assertEqual(await quarantine.list(), [r], 'list after changing what was handed out');
+  }),
+
   storeCase('packages come back byte-exact: empty, one byte, every byte value, 1 MiB', async ({ packages }) => {
     const cases: [string, Uint8Array][] = [
       ['empty', new Uint8Array(0)],
@@ -217,6 +285,41 @@ export const storeContractCases: ConformanceCase[] = [
     assertEqual(await packages.get('p1'), undefined, 'removed package');
   }),
 
+  storeCase('a bad package digest or bytes that are not a Uint8Array are BAD_REQUEST and store nothing', async ({ packages }) => {
+    await packages.put('pkg', new Uint8Array([1, 2]));
+    for (const [what, d] of [['empty', ''], ['513 characters', 'd'.repeat(513)], ['a lone surrogate', 'd\uDC00'], ['a number', 5]] as [string, unknown][]) {
+      const digest = d as string;
+      await assertRejects(() => packages.put(digest, new Uint8Array([9])), 'BAD_REQUEST', `put, ${what}`);
+      await assertRejects(() => packages.get(digest), 'BAD_REQUEST', `get, ${what}`);
+      await assertRejects(() => packages.remove(digest), 'BAD_REQUEST', `remove, ${what}`);
+    }
+    const notBytes: [string, unknown][] = [['an ArrayBuffer', new ArrayBuffer(2)], ['an array', [1, 2]], ['a string', 'bytes'], ['a DataView', new DataView(new ArrayBuffer(2))], ['undefined', undefined]];
+    for (const [what, b] of notBytes) {
+      await assertRejects(() => packages.put('pkg', b as Uint8Array), 'BAD_REQUEST', `bytes: ${what}`);
+      await assertRejects(() => packages.put('other', b as Uint8Array), 'BAD_REQUEST', `bytes: ${what}, new digest`);
+    }
+    assertEqual(await packages.list(), ['pkg'], 'list after refusals');
+    sameBytes(await packages.get('pkg'), new Uint8Array([1, 2]), 'package after refusals');
+  }),
+
+  storeCase('a store keeps what it checked and hands out copies: changing either side changes nothing stored', async ({ traces, packages }) => {
+    const lines = entries('run', 0, 3);
+    const appended = traces.append('run', 0, lines);
+    lines[0] = 'two\nlines';
+    await appended;
+    const read = await traces.read('run');
+    read[1] = 'forged';
+    read.push('{"extra":true}');
+    const list = await traces.list();
+    (list[0] as { count: number }).count = 99;
+    await packages.put('p', new Uint8Array([1]));
+    (await packages.list()).push('ghost');
+    assertEqual(await traces.read('run'), entries('run', 0, 3), 'trace after changing the batch in flight and the read copy');
+    assertEqual((await traces.list()).map((r) => [r.runId, r.count]), [['run', 3]], 'list after changing a listed run');
+    assertEqual(await packages.list(), ['p'], 'package list after changing a listed copy');
+    await traces.append('run', 3, entries('run', 3, 1));
+  }),
+
   storeCase('a failing store reports STORE_UNAVAILABLE with its cause and loses nothing stored', async (inner) => {
     await inner.traces.append('run', 0, entries('run', 0, 3));
     await inner.quarantine.put(record('t/x', true, 1));
@@ -232,6 +335,16 @@ export const storeContractCases: ConformanceCase[] = [
     assertEqual(await s.quarantine.history('t/x'), [record('t/x', true, 1)], 'quarantine history after the failures');
     sameBytes(await s.packages.get('pkg'), new Uint8Array([7, 8, 9]), 'package after the failures');
     await s.traces.append('run', 3, entries('run', 3, 2));
+  }),
+
+  storeCase('a quarantine store that cannot answer makes the launch check refuse (fail closed); healed, it decides again', async (inner) => {
+    await inner.quarantine.put(record('t/held', true, 1));
+    const s = faultyStores(inner, [{ op: 'quarantine.get', error: () => new Error('Network connection lost.') }]);
+    for (const id of ['t/held', 't/never-seen']) await assertRejects(() => assertLaunchAllowed(s.quarantine, id), 'STORE_UNAVAILABLE', `launch of ${id} while the store fails`);
+    s.heal();
+    await assertRejects(() => assertLaunchAllowed(s.quarantine, 't/held'), 'QUARANTINED', 'launch of the quarantined identity');
+    await assertLaunchAllowed(s.quarantine, 't/never-seen');
+    assertEqual(await s.quarantine.history('t/held'), [record('t/held', true, 1)], 'history after the failures');
   }),
 
   storeCase('a lost acknowledgement: the batch is stored, and its retry is refused as an overlap', async (inner) => {
