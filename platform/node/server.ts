@@ -34,11 +34,7 @@ export interface ServerOptions {
 }
 
 const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
-const CONSOLE_FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
-};
+const CONSOLE_PAGES = ['/', '/index.html'];
 
 /**
  * The console's pages load nothing but themselves and talk only to this origin; no other site may
@@ -72,9 +68,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const loopback = isLoopback(hostname);
   // on loopback the Host is checked too: that is what stops a DNS-rebinding page (src/http/origin.ts)
   const app = createApp(kernel, { localOnly: loopback, loopbackListener: loopback, ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }) });
-  for (const [path, { file, type }] of Object.entries(CONSOLE_FILES)) {
-    app.get(path, async (c) => c.body(await readFile(WEB + file, 'utf8'), 200, { 'content-type': type, ...CONSOLE_HEADERS }));
+  for (const path of CONSOLE_PAGES) {
+    app.get(path, async (c) => c.body(await readFile(WEB + 'index.html', 'utf8'), 200, { 'content-type': 'text/html; charset=utf-8', ...CONSOLE_HEADERS }));
   }
+  // the script is web/console.ts bundled (it imports src/), built once per server on its first
+  // request — esbuild is loaded only then, so the API starts without it — and built again after a failure
+  let script: Promise<string> | undefined;
+  app.get('/console.js', async (c) => {
+    script ??= import('../../web/build.ts').then((b) => b.bundleConsole()).catch((e: unknown) => {
+      script = undefined;
+      throw e;
+    });
+    return c.body(await script, 200, { 'content-type': 'text/javascript; charset=utf-8', ...CONSOLE_HEADERS });
+  });
   let server!: ServerType;
   const port = await new Promise<number>((ok, fail) => {
     server = serve({ fetch: app.fetch, port: options.port, hostname }, (info) => ok(info.port));

@@ -7,7 +7,7 @@ import { kernelHealth } from '../diagnostics/health.ts';
 import { KernelError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import { artifactCache } from './artifacts.ts';
-import { authMode, authenticate } from './auth.ts';
+import { authMode, authenticate, type AuthMode } from './auth.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { guardOrigin, originRules } from './origin.ts';
@@ -34,6 +34,18 @@ export interface AppOptions {
   readonly maxBodyBytes?: number;
   /** Runs whose manifest, policy and memory snapshot are kept for their evidence file (default 32). */
   readonly keepArtifacts?: number;
+}
+
+/** The answer of `GET /v1`: what this API is, for the caller (docs/http-api.md § GET /v1). */
+export interface ApiInfo {
+  readonly api: 'forgeone/v1';
+  readonly kernelId: string;
+  readonly platform: string;
+  readonly auth: AuthMode;
+  readonly principal: { readonly id: string; readonly tenant: string | null };
+  readonly trustRoots: readonly { readonly version: number; readonly expires: string }[];
+  /** The kernel key (hex): pin it to verify traces. */
+  readonly publicKey: string;
 }
 
 const isBooted = (k: Kernel): k is BootedKernel => 'trustRoots' in k && 'policies' in k;
@@ -72,7 +84,7 @@ export function createApp(kernel: Kernel, options: AppOptions = {}): Hono {
     principal: { id: c.get('principal').id, tenant: c.get('principal').tenant ?? null },
     trustRoots: deps.trustRoots.map((r) => ({ version: r.version, expires: new Date(r.expires).toISOString() })),
     publicKey: toHex(deps.publicKey),
-  }));
+  } satisfies ApiInfo));
   registerRuns(api, deps);
   registerTraces(api, deps);
   registerReplay(api, deps);

@@ -7,6 +7,7 @@
 import { isWasmModule } from '../lib/wasm-check.ts';
 import { toHex } from '../lib/encoding.ts';
 import { parsePackage } from '../packages/format.ts';
+import type { Manifest } from '../packages/manifest.ts';
 import { verifyPackage, type VerifiedPackage } from '../packages/verify.ts';
 import { KernelError, isKernelError } from '../errors.ts';
 import { requireScope } from './auth.ts';
@@ -36,6 +37,34 @@ export async function verifyUnderRoots(bytes: Uint8Array, deps: ApiDeps): Promis
 
 const LIST_MAX = 200;
 
+/** The answer of `POST /v1/packages` (201): the stored package, keyed by `digest`. */
+export interface StoredPackage {
+  /** SHA-256 of the file: the store key, and what `packageDigest` names in a run. */
+  readonly digest: string;
+  readonly packageDigest: string;
+  readonly name: string;
+  readonly version: string;
+  readonly size: number;
+  readonly signers: VerifiedPackage['signers'];
+  readonly rootVersion: number;
+}
+
+/** One item of `GET /v1/packages`: a stored package's manifest facts, or why it cannot be read. */
+export interface PackageListItem {
+  readonly digest: string;
+  readonly size: number;
+  readonly name?: string;
+  readonly version?: string;
+  readonly kind?: Manifest['kind'];
+  readonly unreadable?: string;
+}
+
+/** The answer of `GET /v1/packages`: at most the first 200 digests in order, `total` of all. */
+export interface PackageList {
+  readonly packages: readonly PackageListItem[];
+  readonly total: number;
+}
+
 /** Mounts `POST /packages` and `GET /packages`; handlers throw KernelError PKG_*, BAD_REQUEST, FORBIDDEN, STORE_UNAVAILABLE. */
 export function registerPackages(api: Api, deps: ApiDeps): void {
   const store = deps.kernel.platform.stores.packages;
@@ -53,13 +82,13 @@ export function registerPackages(api: Api, deps: ApiDeps): void {
     return c.json({
       digest, packageDigest: v.packageDigest, name: v.manifest.name, version: v.manifest.version, size: bytes.length,
       signers: v.signers, rootVersion: v.rootVersion,
-    }, 201);
+    } satisfies StoredPackage, 201);
   });
 
   api.get('/packages', async (c) => {
     requireScope(c.get('principal'), 'packages:read', 'list packages');
     const digests = (await store.list()).sort();
-    const packages = [];
+    const packages: PackageListItem[] = [];
     for (const digest of digests.slice(0, LIST_MAX)) {
       const bytes = await store.get(digest);
       if (!bytes) continue; // removed since list()
@@ -70,6 +99,6 @@ export function registerPackages(api: Api, deps: ApiDeps): void {
         packages.push({ digest, size: bytes.length, unreadable: e instanceof Error ? e.message : String(e) });
       }
     }
-    return c.json({ packages, total: digests.length });
+    return c.json({ packages, total: digests.length } satisfies PackageList);
   });
 }

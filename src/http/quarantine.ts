@@ -1,6 +1,12 @@
 /** `GET /v1/quarantine` — the quarantine store's records: every identity ever recorded, its current state. */
 import { requireScope, seesIdentity } from './auth.ts';
 import type { Api, ApiDeps } from './context.ts';
+import type { QuarantineRecord } from '../ports/quarantine-store.ts';
+
+/** The answer of `GET /v1/quarantine`: newest change first; only identities quarantined now unless `?all=1`. */
+export interface QuarantineList {
+  readonly records: readonly QuarantineRecord[];
+}
 
 /** Mounts `GET /quarantine`; throws KernelError FORBIDDEN without `quarantine:read`, STORE_UNAVAILABLE. */
 export function registerQuarantine(api: Api, deps: ApiDeps): void {
@@ -11,6 +17,6 @@ export function registerQuarantine(api: Api, deps: ApiDeps): void {
     const records = (await deps.kernel.platform.stores.quarantine.list())
       .filter((r) => (all || r.quarantined) && seesIdentity(principal, r.identity))
       .sort((a, b) => b.at - a.at);
-    return c.json({ records });
+    return c.json({ records } satisfies QuarantineList);
   });
 }

@@ -25,6 +25,12 @@ export interface RunListItem {
   readonly unreadable?: string;
 }
 
+/** The answer of `GET /v1/runs`: newest first; `total` is null for a tenant-bound token. */
+export interface RunList {
+  readonly runs: readonly RunListItem[];
+  readonly total: number | null;
+}
+
 /** A trace's genesis entry, or undefined when its first line is not one. Never throws. */
 function genesisOf(lines: readonly string[]) {
   try {

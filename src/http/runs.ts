@@ -12,8 +12,9 @@ import type { Api, ApiDeps } from './context.ts';
 import { badRequest } from './errors.ts';
 import { defaultName, guestBytes } from './guest-bytes.ts';
 import { runBodySchema, runPolicy } from './run-request.ts';
-import { resultView } from './result-view.ts';
-import { describeRun, type RunListItem } from './run-view.ts';
+import { resultView, type ResultView } from './result-view.ts';
+import { describeRun, type RunList, type RunListItem } from './run-view.ts';
+import type { DnaSummary } from '../dna/verify/attestation.ts';
 
 import { isWasmModule as isWasm } from '../lib/wasm-check.ts';
 
@@ -27,8 +28,22 @@ function manifestOf(bytes: Uint8Array): unknown {
   }
 }
 
+/** The answer of `POST /v1/runs`: a finished run (docs/http-api.md § Runs). */
+export interface RunResponse extends ResultView {
+  /** Null when the run was not traced. */
+  readonly runId: string | null;
+  readonly trust: RunOutcome['trust'];
+  readonly provenance: 'signed' | 'unsigned';
+  readonly package: RunOutcome['pkg'];
+  readonly identity: string;
+  readonly limits: RunOutcome['limits'];
+  readonly policyDigest: string;
+  /** The signed closing summary of the run's trace; null when the run was not traced. */
+  readonly summary: DnaSummary | null;
+}
+
 /** The response body of a finished run (never throws). */
-export function runResponse(run: RunOutcome): Record<string, unknown> {
+export function runResponse(run: RunOutcome): RunResponse {
   return {
     runId: run.trace?.runId ?? null,
     ...resultView(run.result, run.exitCode),
@@ -97,6 +112,6 @@ export function registerRuns(api: Api, deps: ApiDeps): void {
       if (skipped++ < q.data.offset) continue;
       runs.push(item);
     }
-    return c.json({ runs, total: principal.tenant === undefined ? infos.length : null });
+    return c.json({ runs, total: principal.tenant === undefined ? infos.length : null } satisfies RunList);
   });
 }
