@@ -1,9 +1,16 @@
 import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { KernelError } from '../errors.ts';
 import type { CryptoProvider } from '../ports/crypto-provider.ts';
 
 // noble-ed25519 leaves its sha512 slot empty so it has no dependencies; fill it once, here.
 ed.hashes.sha512 = sha512;
+
+/** @throws KernelError KEY_INVALID when the seed is not 32 bytes (noble's own RangeError is not the port's). */
+function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  if (secretKey.length !== 32) throw new KernelError('KEY_INVALID', `an Ed25519 seed is 32 bytes, got ${secretKey.length}`);
+  return ed.sign(message, secretKey);
+}
 
 /** The core's crypto: @noble, synchronous, identical in every host. */
 export const nobleCrypto: CryptoProvider = {
@@ -16,8 +23,8 @@ export const nobleCrypto: CryptoProvider = {
       return false;
     }
   },
-  signEd25519: async (message, secretKey) => ed.sign(message, secretKey),
-  signEd25519Sync: (message, secretKey) => ed.sign(message, secretKey),
+  signEd25519: async (message, secretKey) => sign(message, secretKey),
+  signEd25519Sync: (message, secretKey) => sign(message, secretKey),
   randomBytes(length) {
     const out = new Uint8Array(length);
     // getRandomValues fills at most 65536 bytes per call.

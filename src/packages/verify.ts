@@ -10,7 +10,7 @@ import { digestContent } from './content.ts';
 import { pae } from './dsse.ts';
 import { toHex } from '../lib/encoding.ts';
 import { DEFAULT_MAX_PACKAGE_BYTES, parsePackage } from './format.ts';
-import { anyGlobMatch } from '../lib/glob/names.ts';
+import { anyGlobMatch } from '../lib/glob/index.ts';
 import type { Manifest } from './manifest.ts';
 import { checkStatement } from './statement.ts';
 import type { TrustRoot } from './trust-root.ts';

@@ -10,11 +10,9 @@ import type { QuarantineRecord } from '../ports/quarantine-store.ts';
 /** Longest run id or identity accepted: Durable Object names and KV keys need a bound. */
 export const MAX_KEY_LENGTH = 512;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** `String.prototype.isWellFormed` (ES2024) without relying on the host having it. */
+/** No lone UTF-16 surrogate (every host the kernel runs in has ES2024's `isWellFormed`). */
 function wellFormed(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
+  return s.isWellFormed();
 }
 
 function checkKey(kind: string, key: unknown): asserts key is string {

@@ -5,7 +5,7 @@
  */
 import { KernelError } from '../errors.ts';
 import { WASI_SYSCALLS } from '../ports/syscalls.ts';
-import { isNormalizedPath } from '../lib/glob/paths.ts';
+import { isNormalizedPath } from '../lib/glob/index.ts';
 import { parsePolicy } from './parse.ts';
 import type { PolicyDocument, PolicyDocumentInput } from './schema.ts';
 

@@ -4,7 +4,7 @@
  * test would prove), following the matching semantics of match.ts exactly.
  */
 import { DEFAULT_GROUP, isSyscallName, type SyscallName } from '../ports/syscalls.ts';
-import { charge, envGlobSubset, pathGlobSubset, type SubsetBudget } from '../lib/glob/paths.ts';
+import { charge, envGlobSubset, pathGlobSubset, type SubsetBudget } from '../lib/glob/index.ts';
 import { actionMasks, type CompiledRule } from './match.ts';
 import type { SubjectMatch } from './schema.ts';
 

@@ -8,7 +8,7 @@
  */
 import type { Decision, SyscallRequest } from '../ports/gate-hooks.ts';
 import type { CompiledPolicy } from './compile.ts';
-import { pathCuts } from '../lib/glob/paths.ts';
+import { pathCuts } from '../lib/glob/index.ts';
 import { describeRequest, subjectMatches, type CompiledRule } from './match.ts';
 import type { Subject } from './schema.ts';
 import { scan, type ActionTable, type PathKeys, type RuleIndex, type SubjectMemo } from './tables.ts';

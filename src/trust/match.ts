@@ -7,12 +7,12 @@
  *   that carries a path (likewise env), and every path it carries (path, path2) must match; a deny
  *   without them matches any resource, with them it matches when any carried path matches — and,
  *   for a call that moves a whole subtree (SUBTREE_SYSCALLS: path_rename), when a glob can match
- *   a path below a carried path (glob.ts `matchPathOrBelow`): deny beats allow for all it moves;
+ *   a path below a carried path (src/lib/glob/paths.ts `matchPathOrBelow`): deny beats allow for all it moves;
  * - fds, bytes, access: the request must carry the fact and satisfy it (Cedar's missing-attribute rule).
  */
 import { ACTION_GROUPS, DEFAULT_GROUP, WASI_SYSCALLS, isActionGroup, isSyscallName } from '../ports/syscalls.ts';
 import type { SyscallRequest } from '../ports/gate-hooks.ts';
-import { matchEnv, matchPath, matchPathOrBelow, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from '../lib/glob/paths.ts';
+import { matchEnv, matchPath, matchPathOrBelow, parseEnvGlob, parsePathGlob, type EnvGlob, type PathGlob } from '../lib/glob/index.ts';
 import type { PolicyRule, Subject, SubjectMatch } from './schema.ts';
 
 export interface CompiledRule {

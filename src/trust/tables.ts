@@ -68,7 +68,7 @@ export class RuleIndex {
   }
 }
 
-/** Where a request's paths split into index keys (glob.ts `pathCuts`), computed once per decision. */
+/** Where a request's paths split into index keys (src/lib/glob/paths.ts `pathCuts`), computed once per decision. */
 export interface PathKeys {
   readonly path?: readonly number[] | undefined;
   readonly path2?: readonly number[] | undefined;

@@ -6,7 +6,7 @@
  */
 import { ACTION_GROUPS, WASI_SYSCALLS } from '../ports/syscalls.ts';
 import { actionCovered, cellsOf, ContainerIndex, ruleContained, ruleWeight, subjectsCompatible } from './containment.ts';
-import { charge, envGlobProblem, pathGlobProblem, subsetBudget, type SubsetBudget } from '../lib/glob/paths.ts';
+import { charge, envGlobProblem, pathGlobProblem, subsetBudget, type SubsetBudget } from '../lib/glob/index.ts';
 import { compileRule, type CompiledRule } from './match.ts';
 import { POLICY_LEVELS, type PolicyDocument } from './schema.ts';
 

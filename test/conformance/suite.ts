@@ -12,12 +12,14 @@ import { httpCases } from './http.ts';
 import { httpOriginCases } from './http-origin.ts';
 import { replayCases } from './replay.ts';
 import { securityCases } from './security.ts';
+import { cryptoCases } from './crypto.ts';
 
 export const SUITE: readonly ConformanceCase[] = [
   ...foundationCases,
   ...instrumentCases,
   ...storeContractCases,
   ...packageCases,
+  ...cryptoCases,
   ...bootCases,
   ...policyCases,
   ...dnaCases,

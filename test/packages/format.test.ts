@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parsePackage, packPackage, signPackage, verifyPackage, MAGIC, FORMAT_VERSION } from '../../src/packages/index.ts';
 import { canonicalJson } from '../../src/lib/canonical-json.ts';
 import { toHex, utf8 } from '../../src/lib/encoding.ts';
-import { globMatch } from '../../src/lib/glob/names.ts';
+import { globMatch } from '../../src/lib/glob/index.ts';
 import { STATEMENT_PAYLOAD_TYPE } from '../../src/packages/statement.ts';
 import { addModule, craft, crypto, key, MANIFEST, NOW, packWith, rejectsWith, rootOf } from './helpers.ts';
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isNormalizedPath, matchPath, matchPathOrBelow, parsePathGlob, pathGlobProblem, type MatchMeter } from '../../src/lib/glob/paths.ts';
+import { isNormalizedPath, matchPath, matchPathOrBelow, parsePathGlob, pathGlobProblem, type MatchMeter } from '../../src/lib/glob/index.ts';
 
 // ── the reference: plain backtracking over segments and characters ─────────────────────────
 

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { isKernelError } from '../../src/errors.ts';
 import {
   envGlobSubset, isNormalizedPath, matchEnv, matchPath, parseEnvGlob, parsePathGlob, pathGlobSubset, type MatchMeter,
-} from '../../src/lib/glob/paths.ts';
+} from '../../src/lib/glob/index.ts';
 import { parsePolicy, policyJsonSchema } from '../../src/trust/index.ts';
 import { PATTERN_LIMITS } from '../../src/trust/schema.ts';
 

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { charge, envGlobSubset, parseEnvGlob, parsePathGlob, pathGlobSubset, subsetBudget } from '../../src/lib/glob/paths.ts';
+import { charge, envGlobSubset, parseEnvGlob, parsePathGlob, pathGlobSubset, subsetBudget } from '../../src/lib/glob/index.ts';
 import { compilePolicy, parsePolicy, validatePolicyGraph, type PolicyDocument, type ValidationIssue } from '../../src/trust/index.ts';
 import { VALIDATION_BUDGET } from '../../src/trust/validate.ts';
 import { isKernelError } from '../../src/errors.ts';

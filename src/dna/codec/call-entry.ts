@@ -10,7 +10,7 @@ import type { Decision, SyscallOutcome, SyscallRequest } from '../../ports/gate-
 import { GROUP_INDEX, SYSCALL_INDEX } from '../../ports/syscalls.ts';
 import { KernelError } from '../../errors.ts';
 import { leb, type ByteWriter } from '../../lib/bytes.ts';
-import { ACCESS, KIND, wellFormed } from './canonical.ts';
+import { ACCESS, KIND } from './canonical.ts';
 import { CANONICAL_VERSION, DATA_NOTES, type CallEntry } from '../format.ts';
 import type { Hasher } from '../hash/hasher.ts';
 import { saltedDigest, type Redaction } from '../record/redact.ts';
@@ -81,9 +81,9 @@ export class CallWriter {
     const pathRedacted = req.path !== undefined && r.path(req.path);
     const path2Redacted = req.path2 !== undefined && r.path(req.path2);
     const envRedacted = req.env !== undefined && r.envName(req.env);
-    this.#path = req.path === undefined || pathRedacted ? undefined : wellFormed(req.path);
-    this.#path2 = req.path2 === undefined || path2Redacted ? undefined : wellFormed(req.path2);
-    this.#env = req.env === undefined || envRedacted ? undefined : wellFormed(req.env);
+    this.#path = req.path === undefined || pathRedacted ? undefined : req.path.toWellFormed();
+    this.#path2 = req.path2 === undefined || path2Redacted ? undefined : req.path2.toWellFormed();
+    this.#env = req.env === undefined || envRedacted ? undefined : req.env.toWellFormed();
     this.#redacted = pathRedacted || path2Redacted;
     a.path = this.#path;
     a.path2 = this.#path2;

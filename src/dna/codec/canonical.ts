@@ -14,25 +14,6 @@ export const KIND = { genesis: 0, call: 1, drop: 2 } as const;
 export const ACCESS = ['read', 'write', 'readwrite'] as const;
 export const DROP_REASONS = ['buffer-full', 'sink-failed'] as const;
 
-/** Lone UTF-16 surrogates: they would all encode to U+FFFD, so a trace string must not hold one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
-
-function hasSurrogate(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) return true;
-  }
-  return false;
-}
-export function isWellFormed(s: string): boolean {
-  return !hasSurrogate(s) || !LONE_SURROGATE.test(s);
-}
-/** Replaces lone surrogates so that distinct stored strings never share canonical bytes. */
-export function wellFormed(s: string): string {
-  return hasSurrogate(s) && LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\uFFFD') : s;
-}
-
 /** Appends the canonical bytes of `e` to `w`. */
 export function encodeEntry(w: ByteWriter, e: TraceEntry): void {
   w.u8(CANONICAL_VERSION);

@@ -9,12 +9,11 @@ import { fromHex } from '../../lib/encoding.ts';
 import { firstIssue } from '../../lib/zod-issues.ts';
 import { ACTION_GROUPS, WASI_SYSCALLS } from '../../ports/syscalls.ts';
 import { KernelError } from '../../errors.ts';
-import { isWellFormed } from './canonical.ts';
 import { DATA_NOTES, type CallEntry, type DropEntry, type GenesisEntry } from '../format.ts';
 import type { CheckpointLine } from './lines.ts';
 import { RISK_FLAGS } from '../inspect/score.ts';
 
-const str = z.string().max(1 << 20).refine(isWellFormed, 'holds a lone UTF-16 surrogate');
+const str = z.string().max(1 << 20).refine((s) => s.isWellFormed(), 'holds a lone UTF-16 surrogate');
 const uint = z.int().min(0);
 const hex32 = z.string().transform((s, ctx) => {
   const b = s.length === 64 ? decodeHex(s) : undefined;

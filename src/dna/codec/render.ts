@@ -8,7 +8,7 @@
  */
 import { ACTION_GROUPS, WASI_SYSCALLS } from '../../ports/syscalls.ts';
 import { KernelError } from '../../errors.ts';
-import type { ByteWriter } from '../../lib/bytes.ts';
+import { ByteReader, type ByteWriter, type ReadError } from '../../lib/bytes.ts';
 import { decodeEntry } from './canonical-decode.ts';
 import { ACCESS, KIND } from './canonical.ts';
 import { CANONICAL_VERSION, DATA_NOTES, type DropEntry, type GenesisEntry } from '../format.ts';
@@ -33,60 +33,39 @@ const F = {
   dataDigest: b(',"dataDigest":"'), fuel: b('},"fuel":"'), trust: b('","trust":'), hash: b(',"hash":"'), end: b('"}'),
 };
 
-// Scratch for reading a big-endian float64 without a DataView per entry (one costs ~60 ns here).
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 function bad(what: string): never {
   throw new KernelError('INTERNAL', `DNA: malformed canonical entry (${what})`);
 }
 
-/** A read position in canonical bytes. */
-class Cursor {
-  readonly m: Uint8Array;
-  p: number;
-  readonly end: number;
-  constructor(m: Uint8Array, p: number, end: number) {
-    this.m = m;
-    this.p = p;
-    this.end = end;
-  }
+/** As `bad`: canonical bytes are the recorder's own, so a read that fails is a kernel bug. */
+const readError: ReadError = (problem, what) => new KernelError('INTERNAL', `DNA: malformed canonical entry (${problem === 'truncated' ? 'end of entry' : what})`);
 
-  tag(t: number): boolean {
-    if (this.p < this.end && this.m[this.p] === t) {
-      this.p++;
-      return true;
-    }
-    return false;
+/**
+ * The fuel counter, in decimal: summed as a Number while its LEB128 has at most seven bytes (below
+ * 2^49, exact), re-read as a bigint beyond. (Read here rather than by `c.uint`, which stops at the
+ * eight bytes of a safe integer: a counter may take ten.)
+ */
+function fuelDigits(o: Uint8Array, p: number, c: ByteReader): number {
+  const m = c.buf;
+  const end = c.end;
+  const start = c.pos;
+  let q = start;
+  let v = 0;
+  let scale = 1;
+  for (;;) {
+    if (q >= end) bad('end of entry');
+    const x = m[q++]!;
+    v += (x & 0x7f) * scale;
+    if (x < 0x80) break;
+    scale *= 0x80;
   }
-
-  /** A LEB128 integer below 2^53 (fuel beyond it is read by `fuel`). */
-  uint(): number {
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      if (this.p >= this.end) bad('end of entry');
-      const x = this.m[this.p++]!;
-      v += (x & 0x7f) * scale;
-      if (x < 0x80) return v;
-      scale *= 0x80;
-    }
-  }
-
-  /** The fuel counter when it exceeds 2^49 (seven LEB128 bytes), in decimal. */
-  bigFuel(start: number): string {
-    let big = 0n;
-    for (let i = this.p - 1; i >= start; i--) big = (big << 7n) | BigInt(this.m[i]! & 0x7f);
-    return big.toString();
-  }
-
-  f64(): number {
-    if (this.p + 8 > this.end) bad('end of entry');
-    for (let i = 0; i < 8; i++) F64_BYTES[LITTLE_ENDIAN ? 7 - i : i] = this.m[this.p + i]!;
-    this.p += 8;
-    return F64[0]!;
-  }
+  c.pos = q;
+  if (q - start <= 7) return digits(o, p, v);
+  let big = 0n;
+  for (let i = q - 1; i >= start; i--) big = (big << 7n) | BigInt(m[i]! & 0x7f);
+  const s = big.toString();
+  for (let i = 0; i < s.length; i++) o[p++] = s.charCodeAt(i);
+  return p;
 }
 
 /** Copies a fragment to `o[p..]`; returns the new position. (TypedArray#set: 3× a byte loop at 40 bytes.) */
@@ -132,12 +111,12 @@ function hex(o: Uint8Array, p: number, m: Uint8Array, from: number, n: number): 
 }
 
 /** A canonical string (U + UTF-8) as a JSON string: `"`, `\` and C0 controls escaped as JSON.stringify does. */
-function str(o: Uint8Array, p: number, c: Cursor): number {
+function str(o: Uint8Array, p: number, c: ByteReader): number {
   const n = c.uint();
-  if (c.p + n > c.end) bad('end of entry');
-  const m = c.m;
+  if (c.pos + n > c.end) bad('end of entry');
+  const m = c.buf;
   o[p++] = 0x22;
-  for (let i = c.p; i < c.p + n; i++) {
+  for (let i = c.pos; i < c.pos + n; i++) {
     const x = m[i]!;
     if (x >= 0x20 && x !== 0x22 && x !== 0x5c) o[p++] = x;
     else {
@@ -152,14 +131,14 @@ function str(o: Uint8Array, p: number, c: Cursor): number {
     }
   }
   o[p++] = 0x22;
-  c.p += n;
+  c.pos += n;
   return p;
 }
 
-function hash32(o: Uint8Array, p: number, c: Cursor): number {
-  if (c.p + 32 > c.end) bad('end of entry');
-  p = hex(o, p, c.m, c.p, 32);
-  c.p += 32;
+function hash32(o: Uint8Array, p: number, c: ByteReader): number {
+  if (c.pos + 32 > c.end) bad('end of entry');
+  p = hex(o, p, c.buf, c.pos, 32);
+  c.pos += 32;
   o[p++] = 0x22;
   return p;
 }
@@ -180,7 +159,7 @@ export function renderCanonical(out: ByteWriter, m: Uint8Array, from: number, to
   // Every field grows at most sixfold (a control character in a string); the rest is fixed text.
   out.room(6 * (to - from) + 512);
   const o = out.buf;
-  const c = new Cursor(m, from + 2, to);
+  const c = new ByteReader(m, from + 2, to, readError);
   let p = put(o, out.pos, F.call);
   p = digits(o, p, c.uint());
   p = put(o, p, c.tag(1) ? SYSCALL[c.uint()] ?? bad('syscall') : bad('syscall'));
@@ -212,11 +191,11 @@ export function renderCanonical(out: ByteWriter, m: Uint8Array, from: number, to
   if (c.tag(33)) p = digits(o, put(o, p, F.size), c.uint());
   if (c.tag(34)) {
     const n = c.uint();
-    if (c.p + n > c.end) bad('end of entry');
+    if (c.pos + n > c.end) bad('end of entry');
     out.pos = p;
     out.room(2 * n + 256);
-    p = hex(out.buf, put(out.buf, p, F.data), m, c.p, n);
-    c.p += n;
+    p = hex(out.buf, put(out.buf, p, F.data), m, c.pos, n);
+    c.pos += n;
     out.buf[p++] = 0x22;
   }
   const o2 = out.buf;
@@ -225,17 +204,11 @@ export function renderCanonical(out: ByteWriter, m: Uint8Array, from: number, to
   if (c.tag(37)) p = put(o2, p, NOTE_JSON[c.uint()] ?? bad('data note'));
   p = put(o2, p, F.fuel);
   if (!c.tag(48)) bad('fuel');
-  const start = c.p;
-  const fuel = c.uint();
-  if (c.p - start <= 7) p = digits(o2, p, fuel);
-  else {
-    const s = c.bigFuel(start);
-    for (let i = 0; i < s.length; i++) o2[p++] = s.charCodeAt(i);
-  }
+  p = fuelDigits(o2, p, c);
   p = put(o2, p, F.trust);
   if (!c.tag(49)) bad('trust');
   p = number(o2, p, c.f64());
-  if (c.p !== to) bad('trailing bytes');
+  if (c.pos !== to) bad('trailing bytes');
   p = put(o2, p, F.hash);
   p = hex(o2, p, hash, hashAt, 32);
   out.pos = put(o2, p, F.end);

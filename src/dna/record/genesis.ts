@@ -5,7 +5,6 @@
  */
 import { fromHex } from '../../lib/encoding.ts';
 import { KernelError } from '../../errors.ts';
-import { wellFormed } from '../codec/canonical.ts';
 import { TRACE_FORMAT, type GenesisEntry, type GenesisInfo } from '../format.ts';
 import type { Redaction } from './redact.ts';
 
@@ -20,7 +19,8 @@ function digest(v: unknown, what: string): Uint8Array {
 
 function text(v: unknown, what: string): string {
   if (typeof v !== 'string' || v.length === 0) throw new KernelError('TRACE_INVALID', `genesis ${what} must be a non-empty string`, { field: what });
-  return wellFormed(v);
+  // A lone surrogate would encode as U+FFFD: store what the canonical bytes say.
+  return v.toWellFormed();
 }
 
 /**

@@ -7,10 +7,9 @@
  * synchronously at their exact position; persistence is write-behind, in order, never skipping a
  * line, and what the recorder holds in memory is bounded (`maxBuffered`, then a drop record).
  */
-import * as ed from '@noble/ed25519';
 import { toHex } from '../../lib/encoding.ts';
 import { keyPairFromSecret } from '../../crypto/keys.ts';
-import '../../crypto/noble.ts';
+import { nobleCrypto } from '../../crypto/noble.ts';
 import type { Decision, SyscallOutcome, SyscallRequest } from '../../ports/gate-hooks.ts';
 import { KernelError, asKernelError } from '../../errors.ts';
 import type { CryptoProvider } from '../../ports/crypto-provider.ts';
@@ -151,7 +150,7 @@ class Recorder implements DnaRecorder {
     this.#key = pair.secretKey;
     this.#sink = o.sink;
     this.#syncSink = o.sink !== undefined && (o.sink as Partial<SyncTraceSink>).sync === true;
-    this.#signSync = o.signSync ?? ((message, secretKey) => ed.sign(message, secretKey));
+    this.#signSync = o.signSync ?? nobleCrypto.signEd25519Sync;
     this.#interval = o.checkpointInterval;
     this.#maxHeld = o.maxBuffered ?? DEFAULT_MAX_BUFFERED;
     if (!Number.isSafeInteger(this.#maxHeld) || this.#maxHeld < 1) throw new KernelError('TRACE_INVALID', `maxBuffered must be a positive integer, got ${this.#maxHeld}`);

@@ -6,8 +6,7 @@
  */
 import { utf8 } from '../../lib/encoding.ts';
 import { KernelError } from '../../errors.ts';
-import { envGlobProblem, matchPath, parseEnvGlob, parsePathGlob, pathGlobProblem, type EnvGlob, type PathGlob } from '../../lib/glob/paths.ts';
-import { isWellFormed } from '../codec/canonical.ts';
+import { envGlobProblem, matchPath, parseEnvGlob, parsePathGlob, pathGlobProblem, type EnvGlob, type PathGlob } from '../../lib/glob/index.ts';
 import type { RedactionRules } from '../format.ts';
 import type { Hasher } from '../hash/hasher.ts';
 
@@ -32,7 +31,7 @@ export function compileRedaction(rules: RedactionRules = {}): Redaction {
   const paths = [...(rules.paths ?? [])];
   const env = [...(rules.env ?? [])];
   for (const g of [...paths, ...env]) {
-    if (!isWellFormed(g)) throw new KernelError('POLICY_INVALID', 'a redaction glob holds a lone UTF-16 surrogate', { glob: g });
+    if (!g.isWellFormed()) throw new KernelError('POLICY_INVALID', 'a redaction glob holds a lone UTF-16 surrogate', { glob: g });
   }
   for (const g of paths) {
     const why = g.startsWith('/') ? pathGlobProblem(g) : 'path globs are absolute guest paths and start with "/"';

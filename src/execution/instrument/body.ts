@@ -18,10 +18,11 @@
  * docs/limits.md "Compile work"), and held to the compileWork limit once instrumented.
  */
 import { KernelError } from '../../errors.ts';
-import { Writer, bulkChargeLen, chargeLen, u32Len, writeBulkCharge, writeCharge } from './encode.ts';
+import { uintLength, type ByteReader, type ByteWriter } from '../../lib/bytes.ts';
+import { bulkChargeLen, chargeLen, writeBulkCharge, writeCharge } from './encode.ts';
 import { MODULE_LIMITS, checkLimit, overLimit } from './limits.ts';
 import { C, OPCODE_CLASS, SIMD_CLASS } from './opcodes.ts';
-import { Reader, invalid } from './reader.ts';
+import { count, invalid, valType, wasmReader } from './reader.ts';
 
 /** Non-root segments costing at most this many units are charged with their parent instead. */
 export const FOLD = 4;
@@ -42,7 +43,7 @@ function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, need: numb
 }
 
 export class BodyRewriter {
-  private readonly r: Reader;
+  private readonly r: ByteReader;
   private readonly tables64: readonly boolean[];
   private readonly memories64: readonly boolean[];
   // Control stack: kind, the segment active before the construct, the outermost control index a
@@ -83,7 +84,7 @@ export class BodyRewriter {
 
   /** `globals`: imported + defined; the fuel global comes next and no guest code may name it. */
   constructor(bytes: Uint8Array, tables64: readonly boolean[], memories64: readonly boolean[], globals: number) {
-    this.r = new Reader(bytes, 0, 0);
+    this.r = wasmReader(bytes, 0, 0);
     this.globals = globals;
     this.tables64 = tables64;
     this.memories64 = memories64;
@@ -103,7 +104,7 @@ export class BodyRewriter {
     this.func = func;
     this.start = start;
     this.end = end;
-    const groups = r.count('local group');
+    const groups = count(r, 'local group');
     const groupsStart = r.pos;
     // Summed one group at a time: a count that claims 2^32 locals is refused before it is added.
     let locals = params;
@@ -111,7 +112,7 @@ export class BodyRewriter {
       const at = r.pos;
       locals += r.u32();
       checkLimit('locals', locals, at, `function ${func}`);
-      r.valType();
+      valType(r);
     }
     this.groups = groups;
     this.groupsStart = groupsStart;
@@ -134,7 +135,7 @@ export class BodyRewriter {
    * Writes the scanned body into `w`, size included, with its charges.
    * @throws KernelError WASM_LIMIT_EXCEEDED when the charges take it over the body size limit
    */
-  emit(w: Writer, fuelGlobal: number): void {
+  emit(w: ByteWriter, fuelGlobal: number): void {
     const r = this.r;
     const { start, end, groups, groupsStart, codeStart, locals, func } = this;
     // Fold small conditional segments into their parents, innermost (latest) first.
@@ -150,25 +151,25 @@ export class BodyRewriter {
     this.work = (locals + scratch) * (this.points + sites + this.nBulk);
     checkLimit('compileWork', this.work, start, `function ${func}${scratch === 0 ? '' : ' once instrumented'}`);
     if (sites === 0 && this.nBulk === 0) {
-      w.u32(end - start);
-      w.bytes(r.bytes, start, end);
+      w.uint(end - start);
+      w.copy(r.buf, start, end);
       return;
     }
     const tmp64 = locals, tmp32 = locals + 1;
-    const gLen = u32Len(fuelGlobal), tLen = u32Len(tmp64), nLen = u32Len(tmp32);
+    const gLen = uintLength(fuelGlobal), tLen = uintLength(tmp64), nLen = uintLength(tmp32);
     const newGroups = groups + (this.narrowBulk ? 2 : 1);
-    let size = u32Len(newGroups) + (codeStart - groupsStart) + (this.narrowBulk ? 4 : 2) + (end - codeStart);
+    let size = uintLength(newGroups) + (codeStart - groupsStart) + (this.narrowBulk ? 4 : 2) + (end - codeStart);
     for (let i = 0; i < this.nSeg; i++) if (cost[i]! > 0) size += chargeLen(cost[i]!, gLen, tLen);
     for (let j = 0; j < this.nBulk; j++) size += this.bulkWide[j] ? bulkChargeLen(true, gLen, tLen, tLen) : bulkChargeLen(false, gLen, tLen, nLen);
     // The engine compiles the output: refuse here what it would refuse, with the reason.
     if (size > MAX_BODY) overLimit('bodyBytes', size, start, `function ${func} once instrumented (${end - start} bytes before)`);
 
-    w.u32(size);
-    const bodyAt = w.len;
-    w.u32(newGroups);
-    w.bytes(r.bytes, groupsStart, codeStart);
-    w.byte(1); w.byte(0x7e);
-    if (this.narrowBulk) { w.byte(1); w.byte(0x7f); }
+    w.uint(size);
+    const bodyAt = w.pos;
+    w.uint(newGroups);
+    w.copy(r.buf, groupsStart, codeStart);
+    w.u8(1); w.u8(0x7e);
+    if (this.narrowBulk) { w.u8(1); w.u8(0x7f); }
     let p = codeStart, i = 0, j = 0;
     for (;;) {
       while (i < this.nSeg && cost[i] === 0) i++;
@@ -176,13 +177,13 @@ export class BodyRewriter {
       const bp = j < this.nBulk ? this.bulkPos[j]! : Infinity;
       if (sp === Infinity && bp === Infinity) break;
       const at = sp <= bp ? sp : bp;
-      w.bytes(r.bytes, p, at);
+      w.copy(r.buf, p, at);
       p = at;
       if (sp <= bp) { writeCharge(w, cost[i]!, fuelGlobal, tmp64); i++; }
       else { const wide = this.bulkWide[j] === 1; writeBulkCharge(w, wide, fuelGlobal, tmp64, wide ? tmp64 : tmp32); j++; }
     }
-    w.bytes(r.bytes, p, end);
-    if (w.len - bodyAt !== size) throw new KernelError('INTERNAL', `instrumentation wrote ${w.len - bodyAt} bytes for a body sized ${size}`);
+    w.copy(r.buf, p, end);
+    if (w.pos - bodyAt !== size) throw new KernelError('INTERNAL', `instrumentation wrote ${w.pos - bodyAt} bytes for a body sized ${size}`);
   }
 
   private newSeg(pos: number, parentSeg: number, flag: number): number {
@@ -243,7 +244,7 @@ export class BodyRewriter {
    */
   scan(until: number): boolean {
     const r = this.r;
-    const bytes = r.bytes;
+    const bytes = r.buf;
     const end = this.end;
     let top = this.top, cur = this.cur;
     let acc = this.acc; // units not yet added to segCost[cur]
@@ -337,7 +338,7 @@ export class BodyRewriter {
           break;
         }
         case C.BR_TABLE: {
-          const n = r.count('br_table target');
+          const n = count(r, 'br_table target');
           this.points += n + 1;
           let min = this.cEsc[top]!;
           for (let k = 0; k <= n; k++) {
@@ -361,13 +362,13 @@ export class BodyRewriter {
           cur = this.newSeg(r.pos, cur, DEAD);
           break;
         case C.CALL_INDIRECT: r.u32(); r.u32(); acc++; this.points++; break;
-        case C.SELECT_T: for (let n = r.count('select type'); n > 0; n--) r.valType(); acc++; break;
+        case C.SELECT_T: for (let n = count(r, 'select type'); n > 0; n--) valType(r); acc++; break;
         case C.REF_NULL: r.skipLeb(5); acc++; break;
         case C.TRY_TABLE: {
           this.blockType();
           let min = top + 1;
           this.points++;
-          for (let n = r.count('catch clause'); n > 0; n--) {
+          for (let n = count(r, 'catch clause'); n > 0; n--) {
             this.points++;
             const ck = r.u8();
             if (ck > 3) invalid(`unknown catch clause kind ${ck}`, r.pos - 1);

@@ -1,7 +1,8 @@
 /**
- * Writing the rewritten module: a growable byte buffer, LEB128 encoders, and the two instruction
- * sequences that instrumentation splices into function bodies.
+ * Writing the rewritten module: the two instruction sequences that instrumentation splices into
+ * function bodies, and their lengths. The bytes go into the kernel's one writer (src/lib/bytes.ts).
  */
+import { sintLength, type ByteWriter } from '../../lib/bytes.ts';
 
 /** The name under which an instrumented module exports its fuel counter (a mutable i64 global). */
 export const FUEL_EXPORT = '__forge_fuel';
@@ -15,100 +16,32 @@ export const MEMORY_EXPORT_PREFIX = '__forge_memory_';
 /** Bulk memory and table operations are charged one unit of fuel per this many bytes or elements. */
 export const BULK_UNIT_SHIFT = 4;
 
-export class Writer {
-  buf: Uint8Array;
-  len = 0;
-
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(64, capacity));
-  }
-
-  reserve(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.reserve(1);
-    this.buf[this.len++] = b;
-  }
-
-  bytes(src: Uint8Array, start: number, end: number): void {
-    this.reserve(end - start);
-    this.buf.set(src.subarray(start, end), this.len);
-    this.len += end - start;
-  }
-
-  /** Unsigned LEB128 of any safe integer (u32 indices and sizes, u64 page counts). */
-  u32(v: number): void {
-    this.reserve(8);
-    do {
-      let b = v % 128;
-      v = Math.floor(v / 128);
-      if (v !== 0) b |= 0x80;
-      this.buf[this.len++] = b;
-    } while (v !== 0);
-  }
-
-  /** Signed LEB128 of a non-negative integer below 2^53. */
-  s64(v: number): void {
-    this.reserve(10);
-    for (;;) {
-      const b = v % 128;
-      v = Math.floor(v / 128);
-      if (v === 0 && b < 0x40) { this.buf[this.len++] = b; return; }
-      this.buf[this.len++] = b | 0x80;
-    }
-  }
-
-  /** The written bytes, copied to an exactly sized array. */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
-}
-
-export function u32Len(v: number): number {
-  let n = 1;
-  while (v >= 128) { v = Math.floor(v / 128); n++; }
-  return n;
-}
-
-export function s64Len(v: number): number {
-  let n = 1;
-  while (v >= 64) { v = Math.floor(v / 128); n++; }
-  return n;
-}
-
 /**
  * Charges `cost` units: `global.get F; i64.const cost; i64.sub; local.tee T; global.set F;
  * local.get T; i64.const 0; i64.lt_s; if; unreachable; end`. The `if` closes at once, so no
  * branch depth of the surrounding code changes; the stack is left as it was found.
  */
 export function chargeLen(cost: number, globalLen: number, tmpLen: number): number {
-  return 13 + s64Len(cost) + 2 * globalLen + 2 * tmpLen;
+  return 13 + sintLength(cost) + 2 * globalLen + 2 * tmpLen;
 }
 
-export function writeCharge(w: Writer, cost: number, fuel: number, tmp64: number): void {
-  w.byte(0x23); w.u32(fuel);
-  w.byte(0x42); w.s64(cost);
-  w.byte(0x7d);
+export function writeCharge(w: ByteWriter, cost: number, fuel: number, tmp64: number): void {
+  w.u8(0x23); w.uint(fuel);
+  w.u8(0x42); w.sint(cost);
+  w.u8(0x7d);
   writeSpendTail(w, fuel, tmp64);
 }
 
 /** `local.tee T; global.set F; local.get T; i64.const 0; i64.lt_s; if; unreachable; end` */
-function writeSpendTail(w: Writer, fuel: number, tmp64: number): void {
-  w.byte(0x22); w.u32(tmp64);
-  w.byte(0x24); w.u32(fuel);
-  w.byte(0x20); w.u32(tmp64);
-  w.reserve(7);
+function writeSpendTail(w: ByteWriter, fuel: number, tmp64: number): void {
+  w.u8(0x22); w.uint(tmp64);
+  w.u8(0x24); w.uint(fuel);
+  w.u8(0x20); w.uint(tmp64);
+  w.room(7);
   const b = w.buf;
-  let n = w.len;
+  let n = w.pos;
   b[n++] = 0x42; b[n++] = 0x00; b[n++] = 0x53; b[n++] = 0x04; b[n++] = 0x40; b[n++] = 0x00; b[n++] = 0x0b;
-  w.len = n;
+  w.pos = n;
 }
 
 /**
@@ -120,13 +53,13 @@ export function bulkChargeLen(wide: boolean, globalLen: number, tmpLen: number, 
   return 17 + 2 * lenLocalLen + 2 * globalLen + 2 * tmpLen + (wide ? 0 : 1);
 }
 
-export function writeBulkCharge(w: Writer, wide: boolean, fuel: number, tmp64: number, lenLocal: number): void {
-  w.byte(0x22); w.u32(lenLocal);
-  w.byte(0x23); w.u32(fuel);
-  w.byte(0x20); w.u32(lenLocal);
-  if (!wide) w.byte(0xad);
-  w.byte(0x42); w.byte(BULK_UNIT_SHIFT);
-  w.byte(0x88);
-  w.byte(0x7d);
+export function writeBulkCharge(w: ByteWriter, wide: boolean, fuel: number, tmp64: number, lenLocal: number): void {
+  w.u8(0x22); w.uint(lenLocal);
+  w.u8(0x23); w.uint(fuel);
+  w.u8(0x20); w.uint(lenLocal);
+  if (!wide) w.u8(0xad);
+  w.u8(0x42); w.u8(BULK_UNIT_SHIFT);
+  w.u8(0x88);
+  w.u8(0x7d);
   writeSpendTail(w, fuel, tmp64);
 }

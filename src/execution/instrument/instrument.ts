@@ -9,11 +9,12 @@
  */
 import { KernelError } from '../../errors.ts';
 import { BodyRewriter } from './body.ts';
-import { FUEL_EXPORT, MEMORY_EXPORT_PREFIX, Writer } from './encode.ts';
+import { ByteWriter, type ByteReader } from '../../lib/bytes.ts';
+import { FUEL_EXPORT, MEMORY_EXPORT_PREFIX } from './encode.ts';
 import { MODULE_LIMITS, checkLimit, moduleWorkCap, overLimit } from './limits.ts';
 import { capMemories, capTables, writePatched } from './memory-cap.ts';
 import { RANK_EXPORT, RANK_GLOBAL, SECTION_RANK, readModule, type ImportDecl, type ModuleInfo, type Section } from './module.ts';
-import { Reader, invalid } from './reader.ts';
+import { count, invalid, valType, wasmReader } from './reader.ts';
 
 export interface InstrumentOptions {
   /** Cap on the module's linear memory, all memories together, in 64 KiB pages. Absent: memories keep their declared limits. */
@@ -103,8 +104,8 @@ function* rewriteModule(bytes: Uint8Array, options: InstrumentOptions, slice: nu
   const patches = [...memory.patches, ...tables.patches].sort((a, b) => a.start - b.start);
   const fuelGlobal = info.importedGlobals + info.definedGlobals;
   const exports = addedExports(info, fuelGlobal);
-  const w = new Writer(bytes.length + (bytes.length >>> 1) + 64);
-  w.bytes(bytes, 0, 8);
+  const w = new ByteWriter(bytes.length + (bytes.length >>> 1) + 64);
+  w.copy(bytes, 0, 8);
   let globalDone = false;
   let exportDone = false;
   for (const s of info.sections) {
@@ -134,35 +135,35 @@ function* rewriteModule(bytes: Uint8Array, options: InstrumentOptions, slice: nu
 // async variant copies a slice at a time too; the sync one (slice Infinity) does each in one go.
 
 /** Makes room for `n` more bytes, copying into the grown buffer a slice at a time. */
-function* room(w: Writer, n: number, slice: number): Generator<void, void, void> {
-  if (slice === Infinity || w.len + n <= w.buf.length) return;
+function* room(w: ByteWriter, n: number, slice: number): Generator<void, void, void> {
+  if (slice === Infinity || w.pos + n <= w.buf.length) return;
   let cap = w.buf.length * 2;
-  while (cap < w.len + n) cap *= 2;
+  while (cap < w.pos + n) cap *= 2;
   const next = new Uint8Array(cap);
-  for (let at = 0; at < w.len; at += COPY_SLICE_BYTES) {
-    next.set(w.buf.subarray(at, Math.min(w.len, at + COPY_SLICE_BYTES)), at);
+  for (let at = 0; at < w.pos; at += COPY_SLICE_BYTES) {
+    next.set(w.buf.subarray(at, Math.min(w.pos, at + COPY_SLICE_BYTES)), at);
     yield;
   }
-  w.buf = next;
+  w.adopt(next);
 }
 
 /** Appends `input[start, end)`. */
-function* copy(w: Writer, input: Uint8Array, start: number, end: number, slice: number): Generator<void, void, void> {
-  if (slice === Infinity) { w.bytes(input, start, end); return; }
+function* copy(w: ByteWriter, input: Uint8Array, start: number, end: number, slice: number): Generator<void, void, void> {
+  if (slice === Infinity) { w.copy(input, start, end); return; }
   for (let at = start; at < end; at += COPY_SLICE_BYTES) {
     const to = Math.min(end, at + COPY_SLICE_BYTES);
     yield* room(w, to - at, slice);
-    w.bytes(input, at, to);
+    w.copy(input, at, to);
     if (to < end) yield;
   }
 }
 
 /** The written bytes, in an exactly sized array. */
-function* finish(w: Writer, slice: number): Generator<void, Uint8Array, void> {
+function* finish(w: ByteWriter, slice: number): Generator<void, Uint8Array, void> {
   if (slice === Infinity) return w.finish();
-  const out = new Uint8Array(w.len);
-  for (let at = 0; at < w.len; at += COPY_SLICE_BYTES) {
-    out.set(w.buf.subarray(at, Math.min(w.len, at + COPY_SLICE_BYTES)), at);
+  const out = new Uint8Array(w.pos);
+  for (let at = 0; at < w.pos; at += COPY_SLICE_BYTES) {
+    out.set(w.buf.subarray(at, Math.min(w.pos, at + COPY_SLICE_BYTES)), at);
     yield;
   }
   return out;
@@ -174,11 +175,11 @@ interface Entries {
   readonly count: number;
 }
 
-function exportEntry(w: Writer, name: Uint8Array, kind: number, index: number): void {
-  w.u32(name.length);
-  w.bytes(name, 0, name.length);
-  w.byte(kind);
-  w.u32(index);
+function exportEntry(w: ByteWriter, name: Uint8Array, kind: number, index: number): void {
+  w.uint(name.length);
+  w.raw(name);
+  w.u8(kind);
+  w.uint(index);
 }
 
 /**
@@ -188,7 +189,7 @@ function exportEntry(w: Writer, name: Uint8Array, kind: number, index: number): 
  * @throws KernelError WASM_LIMIT_EXCEEDED when they would take the exports past the engine's limit
  */
 function addedExports(info: ModuleInfo, fuelGlobal: number): Entries {
-  const w = new Writer(64);
+  const w = new ByteWriter(64);
   exportEntry(w, FUEL_NAME, 0x03, fuelGlobal);
   let count = 1;
   for (let i = 0; i < info.memories.length; i++) {
@@ -204,35 +205,35 @@ function addedExports(info: ModuleInfo, fuelGlobal: number): Entries {
 }
 
 /** Writes section `id` as the vector of `section` (or an empty one) with `entries` appended. */
-function appendToVector(w: Writer, id: number, input: Uint8Array, section: Section | undefined, entries: Entries): void {
+function appendToVector(w: ByteWriter, id: number, input: Uint8Array, section: Section | undefined, entries: Entries): void {
   let count = 0;
   let rest = 0;
   let end = 0;
   if (section) {
-    const r = new Reader(input, section.body, section.end);
+    const r = wasmReader(input, section.body, section.end);
     count = r.u32();
     rest = r.pos;
     end = section.end;
   }
-  const countLen = new Writer(8);
-  countLen.u32(count + entries.count);
-  w.byte(id);
-  w.u32(countLen.len + (end - rest) + entries.bytes.length);
-  w.bytes(countLen.buf, 0, countLen.len);
-  w.bytes(input, rest, end);
-  for (const b of entries.bytes) w.byte(b);
+  const countLen = new ByteWriter(8);
+  countLen.uint(count + entries.count);
+  w.u8(id);
+  w.uint(countLen.pos + (end - rest) + entries.bytes.length);
+  w.copy(countLen.buf, 0, countLen.pos);
+  w.copy(input, rest, end);
+  for (const b of entries.bytes) w.u8(b);
 }
 
 /** The code section, every body rewritten; its size is written as a 5-byte LEB128 and patched. */
-function* writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, fuelGlobal: number, slice: number): Generator<void, void, void> {
+function* writeCode(w: ByteWriter, input: Uint8Array, s: Section, info: ModuleInfo, fuelGlobal: number, slice: number): Generator<void, void, void> {
   const rewriter = new BodyRewriter(input, info.tables64, info.memories.map((m) => m.is64), fuelGlobal);
-  w.byte(10);
-  const sizeAt = w.len;
-  w.reserve(5);
-  w.len += 5;
-  const r = new Reader(input, s.body, s.end);
+  w.u8(10);
+  const sizeAt = w.pos;
+  w.room(5);
+  w.pos += 5;
+  const r = wasmReader(input, s.body, s.end);
   const n = r.u32();
-  w.u32(n);
+  w.uint(n);
   // A slice may end inside a body: the scan stops at an instruction and goes on after the yield.
   let sliceEnd = r.pos + slice;
   let work = 0;
@@ -253,7 +254,7 @@ function* writeCode(w: Writer, input: Uint8Array, s: Section, info: ModuleInfo, 
     if (r.pos >= sliceEnd) { yield; sliceEnd = r.pos + slice; }
   }
   if (r.pos !== r.end) invalid(`${r.end - r.pos} bytes follow the last function body`, r.pos);
-  let v = w.len - sizeAt - 5;
+  let v = w.pos - sizeAt - 5;
   if (v > 0xffff_ffff) throw new KernelError('PKG_TOO_LARGE', 'the instrumented code section exceeds 4 GiB');
   for (let k = 0; k < 5; k++) {
     w.buf[sizeAt + k] = (v % 128) | (k < 4 ? 0x80 : 0);

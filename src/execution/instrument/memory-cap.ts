@@ -12,7 +12,7 @@
  * maximum is within it (the host must create it that way).
  */
 import { KernelError } from '../../errors.ts';
-import { Writer } from './encode.ts';
+import { ByteWriter } from '../../lib/bytes.ts';
 import { MODULE_LIMITS, overLimit } from './limits.ts';
 import type { MemoryDecl } from './module.ts';
 
@@ -123,12 +123,12 @@ function patchMaxima(input: Uint8Array, decls: readonly MemoryDecl[], maxima: re
   decls.forEach((d, i) => {
     const max = maxima[i]!;
     if (d.max !== undefined && max >= d.max) return; // never raised (one below its minimum is the engine's to refuse)
-    const w = new Writer(24);
+    const w = new ByteWriter(24);
     const flags = input[d.limitsStart]!;
-    w.byte(flags | 1);
+    w.u8(flags | 1);
     const minEnd = skipLeb(input, d.limitsStart + 1);
-    w.bytes(input, d.limitsStart + 1, minEnd);
-    w.u32(max); // LEB128 is the same for u32 and u64 values
+    w.copy(input, d.limitsStart + 1, minEnd);
+    w.uint(max); // LEB128 is the same for u32 and u64 values
     patches.push({ start: d.limitsStart, end: d.limitsEnd, bytes: w.finish() });
   });
   return patches;
@@ -141,17 +141,17 @@ function skipLeb(b: Uint8Array, p: number): number {
 }
 
 /** Copies the section `[start, end)` (id byte at `start`, content at `body`) with `patches` applied. */
-export function writePatched(w: Writer, input: Uint8Array, id: number, body: number, end: number, patches: readonly Patch[]): void {
+export function writePatched(w: ByteWriter, input: Uint8Array, id: number, body: number, end: number, patches: readonly Patch[]): void {
   const mine = patches.filter((p) => p.start >= body && p.end <= end);
   let size = end - body;
   for (const p of mine) size += p.bytes.length - (p.end - p.start);
-  w.byte(id);
-  w.u32(size);
+  w.u8(id);
+  w.uint(size);
   let at = body;
   for (const p of mine) {
-    w.bytes(input, at, p.start);
-    w.bytes(p.bytes, 0, p.bytes.length);
+    w.copy(input, at, p.start);
+    w.raw(p.bytes);
     at = p.end;
   }
-  w.bytes(input, at, end);
+  w.copy(input, at, end);
 }

@@ -6,9 +6,10 @@
  * (for the fuel export's name and index, and which memories the module exports itself). Everything
  * else is the engine's to validate.
  */
+import type { ByteReader } from '../../lib/bytes.ts';
 import { FUEL_EXPORT, MEMORY_EXPORT_PREFIX } from './encode.ts';
 import { checkLimit, type ModuleLimit } from './limits.ts';
-import { Reader, invalid } from './reader.ts';
+import { count, invalid, valType, wasmReader } from './reader.ts';
 
 export interface Section {
   readonly id: number;
@@ -89,7 +90,7 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
     invalid(version === 0x1000d ? 'this is a WebAssembly component, not a core module' : `unsupported binary version 0x${(version >>> 0).toString(16)} (expected 1)`, 4);
   }
   const sections: Section[] = [];
-  const r = new Reader(bytes, 8, bytes.length);
+  const r = wasmReader(bytes, 8, bytes.length);
   let lastRank = 0;
   while (r.pos < r.end) {
     const start = r.pos;
@@ -114,14 +115,14 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
   let types: Types = { params: new Uint32Array(0), starts: new Uint32Array(0), end: 0 };
   let definedFuncs = -1;
   for (const s of sections) {
-    const sr = new Reader(bytes, s.body, s.end);
+    const sr = wasmReader(bytes, s.body, s.end);
     switch (s.id) {
       case 1: types = readTypes(sr); break;
       case 2: readImports(sr, info, types); break;
       case 3: info.paramCounts = readFunctions(sr, types.params); definedFuncs = info.paramCounts.length; break;
       case 4: readTables(sr, info); break;
-      case 5: for (let n = sr.count('memory'); n > 0; n--) pushMemory(info.memories, readLimits(sr, false)); break;
-      case 6: info.definedGlobals = sr.count('global', 'globals'); sr.pos = sr.end; break;
+      case 5: for (let n = count(sr, 'memory'); n > 0; n--) pushMemory(info.memories, readLimits(sr, false)); break;
+      case 6: info.definedGlobals = count(sr, 'global', 'globals'); sr.pos = sr.end; break;
       case 7: info.exportsAt = sr.pos; info.exports = readExports(sr, info.importedGlobals + info.definedGlobals, info.exportedMemories); break;
       case 10: {
         const n = sr.u32();
@@ -129,8 +130,8 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
         sr.pos = sr.end;
         break;
       }
-      case 9: sr.count('element segment', 'elementSegments'); sr.pos = sr.end; break;
-      case 11: sr.count('data segment', 'dataSegments'); sr.pos = sr.end; break;
+      case 9: count(sr, 'element segment', 'elementSegments'); sr.pos = sr.end; break;
+      case 11: count(sr, 'data segment', 'dataSegments'); sr.pos = sr.end; break;
       default: sr.pos = sr.end;
     }
     if (sr.pos !== sr.end) invalid(`${sectionName(s.id)} has ${sr.end - sr.pos} unexpected trailing bytes`, sr.pos);
@@ -142,11 +143,11 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
 const VALTYPE_NAMES: Readonly<Record<number, string>> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
 
 /** The value types of one vector, written as `i32,i64` (reference types other than the two basic ones as `ref`). */
-function valTypes(r: Reader, what: string, limit: ModuleLimit): string {
+function valTypes(r: ByteReader, what: string, limit: ModuleLimit): string {
   const names: string[] = [];
-  for (let k = r.count(what, limit); k > 0; k--) {
-    const t = r.bytes[r.pos]!;
-    r.valType();
+  for (let k = count(r, what, limit); k > 0; k--) {
+    const t = r.buf[r.pos]!;
+    valType(r);
     names.push(VALTYPE_NAMES[t] ?? 'ref');
   }
   return names.join(',');
@@ -159,8 +160,8 @@ interface Types {
   readonly end: number;
 }
 
-function readTypes(r: Reader): Types {
-  const n = r.count('type', 'types');
+function readTypes(r: ByteReader): Types {
+  const n = count(r, 'type', 'types');
   const params = new Uint32Array(n);
   const starts = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
@@ -168,35 +169,35 @@ function readTypes(r: Reader): Types {
     const form = r.u8();
     if (form !== 0x60) invalid(`type ${i} has form 0x${form.toString(16)}; only function types are supported (no GC proposal types)`, at);
     starts[i] = r.pos;
-    const np = r.count('parameter', 'params');
-    for (let k = 0; k < np; k++) r.valType();
+    const np = count(r, 'parameter', 'params');
+    for (let k = 0; k < np; k++) valType(r);
     params[i] = np;
-    for (let k = r.count('result', 'results'); k > 0; k--) r.valType();
+    for (let k = count(r, 'result', 'results'); k > 0; k--) valType(r);
   }
   return { params, starts, end: r.end };
 }
 
 /** The signature of type `t` (`i32,i64->i32`), decoded from the bytes the type section already checked. */
 function signatureOf(bytes: Uint8Array, types: Types, t: number): string {
-  const r = new Reader(bytes, types.starts[t]!, types.end);
+  const r = wasmReader(bytes, types.starts[t]!, types.end);
   const p = valTypes(r, 'parameter', 'params');
   return `${p}->${valTypes(r, 'result', 'results')}`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-function readName(r: Reader): string {
+function readName(r: ByteReader): string {
   const len = r.u32();
   const start = r.pos;
   r.skip(len);
-  return utf8.decode(r.bytes.subarray(start, start + len));
+  return utf8.decode(r.buf.subarray(start, start + len));
 }
 
 function readImports(
-  r: Reader, info: { imports: ImportDecl[]; importedFuncs: number; importedGlobals: number; tables64: boolean[]; tables: MemoryDecl[]; memories: MemoryDecl[] },
+  r: ByteReader, info: { imports: ImportDecl[]; importedFuncs: number; importedGlobals: number; tables64: boolean[]; tables: MemoryDecl[]; memories: MemoryDecl[] },
   types: Types,
 ): void {
-  for (let n = r.count('import', 'imports'); n > 0; n--) {
+  for (let n = count(r, 'import', 'imports'); n > 0; n--) {
     const offset = r.pos;
     const module = readName(r);
     const name = readName(r);
@@ -205,21 +206,21 @@ function readImports(
     if (kind === 0) {
       const t = r.u32();
       if (t >= types.params.length) invalid(`import ${module}.${name} names type ${t} but only ${types.params.length} types exist`, at);
-      info.imports.push({ module, name, kind: 'function', signature: signatureOf(r.bytes, types, t), offset });
+      info.imports.push({ module, name, kind: 'function', signature: signatureOf(r.buf, types, t), offset });
       info.importedFuncs++;
       continue;
     }
-    if (kind === 1) { r.valType(); pushTable(info, readLimits(r, true)); }
+    if (kind === 1) { valType(r); pushTable(info, readLimits(r, true)); }
     else if (kind === 2) pushMemory(info.memories, readLimits(r, true));
-    else if (kind === 3) { r.valType(); r.u8(); info.importedGlobals++; }
+    else if (kind === 3) { valType(r); r.u8(); info.importedGlobals++; }
     else if (kind === 4) { r.u8(); r.u32(); }
     else invalid(`unknown import kind ${kind}`, at);
     info.imports.push({ module, name, kind: (['table', 'memory', 'global', 'tag'] as const)[kind - 1]!, offset });
   }
 }
 
-function readFunctions(r: Reader, typeParams: Uint32Array): Uint32Array {
-  const n = r.count('function', 'functions');
+function readFunctions(r: ByteReader, typeParams: Uint32Array): Uint32Array {
+  const n = count(r, 'function', 'functions');
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const at = r.pos;
@@ -230,12 +231,12 @@ function readFunctions(r: Reader, typeParams: Uint32Array): Uint32Array {
   return out;
 }
 
-function readTables(r: Reader, info: { tables64: boolean[]; tables: MemoryDecl[] }): void {
-  for (let n = r.count('table'); n > 0; n--) {
+function readTables(r: ByteReader, info: { tables64: boolean[]; tables: MemoryDecl[] }): void {
+  for (let n = count(r, 'table'); n > 0; n--) {
     const at = r.pos;
     // A table with an initializer expression (function references) starts with 0x40 0x00.
-    if (r.bytes[r.pos] === 0x40) invalid('tables with initializer expressions (function-references proposal) are not supported', at);
-    r.valType();
+    if (r.buf[r.pos] === 0x40) invalid('tables with initializer expressions (function-references proposal) are not supported', at);
+    valType(r);
     pushTable(info, readLimits(r, false));
   }
 }
@@ -254,7 +255,7 @@ function pushTable(info: { tables64: boolean[]; tables: MemoryDecl[] }, t: Memor
 }
 
 /** Limits flags: bit 0 has-max, bit 1 shared, bit 2 64-bit indices. */
-function readLimits(r: Reader, imported: boolean): MemoryDecl {
+function readLimits(r: ByteReader, imported: boolean): MemoryDecl {
   const limitsStart = r.pos;
   const flags = r.u8();
   if (flags > 7) invalid(`unsupported limits flags 0x${flags.toString(16)}`, limitsStart);
@@ -268,9 +269,9 @@ function readLimits(r: Reader, imported: boolean): MemoryDecl {
  * Export names are checked for the fuel export's and the memory exports' (MEMORY_EXPORT_PREFIX),
  * global indices so none can name the fuel global; the memories exported are noted. Returns the count.
  */
-function readExports(r: Reader, globals: number, exportedMemories: boolean[]): number {
-  const n = r.count('export', 'exports');
-  const b = r.bytes;
+function readExports(r: ByteReader, globals: number, exportedMemories: boolean[]): number {
+  const n = count(r, 'export', 'exports');
+  const b = r.buf;
   for (let i = 0; i < n; i++) {
     const at = r.pos;
     const len = r.u32();

@@ -1,110 +1,49 @@
 /**
- * Bounds-checked reading of WebAssembly's binary encoding. Every read stays inside `[pos, end)`;
- * anything else becomes a KernelError PKG_INVALID_WASM naming the absolute byte offset, so hostile
- * bytes can never surface as a RangeError or a silently wrong value.
+ * Reading WebAssembly's binary encoding: the kernel's one byte reader (src/lib/bytes.ts) with the
+ * module's error — every read stays inside `[pos, end)`, anything else becomes a KernelError
+ * PKG_INVALID_WASM naming the absolute byte offset, so hostile bytes can never surface as a
+ * RangeError or a silently wrong value — and the two reads only WebAssembly has.
  */
 import { KernelError } from '../../errors.ts';
+import { ByteReader, type ReadError } from '../../lib/bytes.ts';
 import { checkLimit, type ModuleLimit } from './limits.ts';
+
+function invalidWasm(message: string, offset: number): KernelError {
+  return new KernelError('PKG_INVALID_WASM', `invalid WebAssembly module at byte ${offset}: ${message}`, { offset });
+}
 
 /** @throws KernelError PKG_INVALID_WASM, always: `message` at absolute byte `offset`. */
 export function invalid(message: string, offset: number): never {
-  throw new KernelError('PKG_INVALID_WASM', `invalid WebAssembly module at byte ${offset}: ${message}`, { offset });
+  throw invalidWasm(message, offset);
 }
 
-export class Reader {
-  readonly bytes: Uint8Array;
-  pos: number;
-  end: number;
+const wasmError: ReadError = (problem, what, at, end) =>
+  invalidWasm(problem === 'truncated' ? `unexpected end while reading ${what} (the enclosing section or body ends at byte ${end})` : what, at);
 
-  constructor(bytes: Uint8Array, pos: number, end: number) {
-    this.bytes = bytes;
-    this.pos = pos;
-    this.end = end;
-  }
+/**
+ * A reader of `bytes[pos, end)` whose every read throws KernelError PKG_INVALID_WASM on bytes that
+ * are not there or malformed. (The one reader class, not a subclass: the recorder and the
+ * instrumenter run in one process, and one shape keeps both hot paths monomorphic.)
+ */
+export function wasmReader(bytes: Uint8Array, pos: number, end: number): ByteReader {
+  return new ByteReader(bytes, pos, end, wasmError);
+}
 
-  /** @throws KernelError PKG_INVALID_WASM when no byte is left */
-  u8(): number {
-    if (this.pos >= this.end) this.truncated('a byte');
-    return this.bytes[this.pos++]!;
-  }
+/** Skips a value type, including the two-part `(ref null? ht)` forms. @throws KernelError PKG_INVALID_WASM */
+export function valType(r: ByteReader): void {
+  const t = r.u8();
+  if (t === 0x63 || t === 0x64) r.skipLeb(5);
+}
 
-  /** Unsigned LEB128 of at most 32 bits. @throws KernelError PKG_INVALID_WASM */
-  u32(): number {
-    const b = this.bytes;
-    let p = this.pos;
-    const end = this.end;
-    if (p >= end) this.truncated('an integer');
-    let byte = b[p++]!;
-    if (byte < 0x80) { this.pos = p; return byte; }
-    let v = byte & 0x7f;
-    for (let shift = 7; shift < 35; shift += 7) {
-      if (p >= end) { this.pos = p; this.truncated('an integer'); }
-      byte = b[p++]!;
-      v += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) {
-        if (shift === 28 && byte > 0x0f) invalid('integer too large for 32 bits', p - 1);
-        this.pos = p;
-        return v;
-      }
-    }
-    return invalid('integer representation too long', p - 1);
-  }
-
-  /**
-   * Unsigned LEB128 of at most 64 bits, as a Number: exact below 2^53, which covers every page
-   * count an engine accepts (memory64 stops at 2^48 pages). @throws KernelError PKG_INVALID_WASM
-   */
-  u64(): number {
-    let v = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      const byte = this.u8();
-      v += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) {
-        if (shift === 63 && byte > 0x01) invalid('integer too large for 64 bits', this.pos - 1);
-        return v;
-      }
-    }
-    return invalid('integer representation too long', this.pos - 1);
-  }
-
-  /** Skips a LEB128 (signed or unsigned) of at most `maxBytes` bytes. @throws KernelError PKG_INVALID_WASM */
-  skipLeb(maxBytes: number): void {
-    const b = this.bytes;
-    let p = this.pos;
-    const limit = p + maxBytes;
-    for (;;) {
-      if (p >= this.end) { this.pos = p; this.truncated('an integer'); }
-      if (b[p++]! < 0x80) { this.pos = p; return; }
-      if (p >= limit) invalid('integer representation too long', p - 1);
-    }
-  }
-
-  /** Skips `n` raw bytes. @throws KernelError PKG_INVALID_WASM */
-  skip(n: number): void {
-    if (n > this.end - this.pos) this.truncated(`${n} bytes`);
-    this.pos += n;
-  }
-
-  /** A value type, including the two-part `(ref null? ht)` forms. @throws KernelError PKG_INVALID_WASM */
-  valType(): void {
-    const t = this.u8();
-    if (t === 0x63 || t === 0x64) this.skipLeb(5);
-  }
-
-  /**
-   * A vector count that cannot claim more entries than bytes remain, nor (checked first, so a bare
-   * count is refused as such) more than `limit` allows.
-   * @throws KernelError WASM_LIMIT_EXCEEDED, PKG_INVALID_WASM
-   */
-  count(what: string, limit?: ModuleLimit): number {
-    const at = this.pos;
-    const n = this.u32();
-    if (limit !== undefined) checkLimit(limit, n, at);
-    if (n > this.end - this.pos) invalid(`${what} count ${n} exceeds the ${this.end - this.pos} bytes that remain`, at);
-    return n;
-  }
-
-  truncated(what: string): never {
-    return invalid(`unexpected end while reading ${what} (the enclosing section or body ends at byte ${this.end})`, this.pos);
-  }
+/**
+ * A vector count that cannot claim more entries than bytes remain, nor (checked first, so a bare
+ * count is refused as such) more than `limit` allows.
+ * @throws KernelError WASM_LIMIT_EXCEEDED, PKG_INVALID_WASM
+ */
+export function count(r: ByteReader, what: string, limit?: ModuleLimit): number {
+  const at = r.pos;
+  const n = r.u32();
+  if (limit !== undefined) checkLimit(limit, n, at);
+  if (n > r.end - r.pos) invalid(`${what} count ${n} exceeds the ${r.end - r.pos} bytes that remain`, at);
+  return n;
 }
